@@ -1,0 +1,48 @@
+"""Endpoints of the two environments and the client's tunables, with explicit defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+__all__ = ["ENVIRONMENTS", "ClientConfig", "Environment", "EnvironmentURLs"]
+
+Environment = Literal["production", "sandbox"]
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentURLs:
+    """REST and WebSocket roots of one environment (reference: "Sandbox/Production Environment")."""
+
+    rest: str
+    stream: str
+
+
+ENVIRONMENTS: Final[dict[str, EnvironmentURLs]] = {
+    "production": EnvironmentURLs("https://api-pro.hashkey.com", "wss://stream-pro.hashkey.com"),
+    "sandbox": EnvironmentURLs(
+        "https://api-pro.sim.hashkeydev.com", "wss://stream-pro.sim.hashkeydev.com"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """Everything tunable about a client; ``HashKeyClient`` keyword arguments fill it."""
+
+    rest_url: str
+    stream_url: str
+    recv_window: int = 5000
+    request_timeout: float = 10.0
+    #: Order endpoints: requests per second per key (reference: "Order Rate Limiting").
+    order_rate: int = 10
+    #: Query endpoints: requests per second per key.
+    query_rate: int = 2
+    #: Per-IP weight budget per minute; the reference publishes weights but no budget.
+    weight_budget: int | None = None
+    #: Automatic retries of idempotent (GET) calls on 5xx / transport errors.
+    max_retries: int = 2
+    time_sync_interval: float = 300.0
+    ws_ping_interval: float = 10.0
+    listen_key_keepalive_interval: float = 1800.0
+    reconnect_max_delay: float = 30.0

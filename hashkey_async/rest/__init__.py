@@ -1,0 +1,1 @@
+"""REST: the endpoint table, the transport, and one thin typed resource per reference section."""

@@ -1,0 +1,1 @@
+"""WebSocket streams: pure protocol and bookkeeping, one supervisor, and the ``client.stream`` facade."""

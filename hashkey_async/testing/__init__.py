@@ -1,0 +1,1 @@
+"""Offline exchange for tests, examples and the demo (placeholder until its issue fills it)."""

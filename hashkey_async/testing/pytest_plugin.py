@@ -1,0 +1,1 @@
+"""pytest plugin: fixtures giving a running offline exchange and a connected client."""
