@@ -1,1 +1,5 @@
-"""Offline exchange for tests, examples and the demo (placeholder until its issue fills it)."""
+"""Offline exchange for tests, examples and the demo: ``OfflineExchange``."""
+
+from .exchange import ExchangeConfig, OfflineExchange
+
+__all__ = ["ExchangeConfig", "OfflineExchange"]

@@ -1,0 +1,170 @@
+"""``OfflineExchange``: the whole HashKey API on loopback, for tests, examples and the demo.
+
+REST handlers live in ``rest_api.py`` (over the matching engine in ``engine.py``), WebSocket
+endpoints in ``ws.py`` (over the market generator in ``feeds.py``); this module owns the
+aiohttp application, its lifecycle, configuration and the fault-injection API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from types import TracebackType
+from typing import Any, Literal
+
+from aiohttp import web
+
+from ..client import HashKeyClient
+from . import rest_api, ws
+from .engine import Engine
+from .faults import Faults
+from .feeds import MarketFeeds
+
+__all__ = ["ExchangeConfig", "OfflineExchange"]
+
+
+def _default_balances() -> dict[str, str]:
+    return {"USDT": "1000000", "BTC": "10", "ETH": "100"}
+
+
+@dataclass(frozen=True)
+class ExchangeConfig:
+    """How the offline exchange behaves; defaults follow the reference."""
+
+    seed: int = 7
+    symbols: tuple[str, ...] = ("BTCUSDT", "ETHUSDT")
+    api_key: str = "offline-api-key"
+    api_secret: str = "offline-api-secret"
+    balances: dict[str, str] = field(default_factory=_default_balances)
+    #: Per-key limits (reference, "Order Rate Limiting"): orders/s and queries/s.
+    order_rate: int = 10
+    query_rate: int = 2
+    enforce_rate_limits: bool = True
+    #: After a 429 the key's bucket stays suspended this long (reference: 1 minute).
+    suspend_seconds: float = 60.0
+    #: Requests answered 429 in a row before the IP is banned with 418.
+    ban_after: int = 10
+    ban_seconds: float = 120.0
+    #: Seconds between market-data pushes per topic.
+    market_interval: float = 0.5
+    #: Private stream: the server pings this often and drops a client silent for 2 intervals.
+    private_ping_interval: float = 30.0
+    #: ListenKey lifetime without keepalive (reference: 60 minutes).
+    listen_key_ttl: float = 3600.0
+
+
+class OfflineExchange:
+    """A running offline exchange on an ephemeral loopback port.
+
+    ``async with OfflineExchange() as ex:`` then point a client at ``ex.rest_url`` and
+    ``ex.stream_url`` (or use ``ex.client()``).
+    """
+
+    def __init__(
+        self,
+        config: ExchangeConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        **overrides: Any,
+    ) -> None:
+        self.config = replace(config or ExchangeConfig(), **overrides)
+        self.host = host
+        self.port = port
+        self.faults = Faults()
+        self.engine = Engine(self.config)
+        self.feeds = MarketFeeds(self.config, self.engine)
+        self.app = web.Application()
+        self.rest = rest_api.RestApi(self)
+        self.hub = ws.StreamHub(self)
+        self.rest.install(self.app)
+        self.hub.install(self.app)
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def rest_url(self) -> str:
+        """REST root, e.g. ``http://127.0.0.1:54321``."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def stream_url(self) -> str:
+        """WebSocket root, e.g. ``ws://127.0.0.1:54321``."""
+        return f"ws://{self.host}:{self.port}"
+
+    @property
+    def api_key(self) -> str:
+        """The made-up key of the default account."""
+        return self.config.api_key
+
+    @property
+    def api_secret(self) -> str:
+        """The made-up secret of the default account."""
+        return self.config.api_secret
+
+    def client(self, **kwargs: Any) -> HashKeyClient:
+        """A ``HashKeyClient`` pointed at this exchange with the default account's keys."""
+        kwargs.setdefault("api_key", self.api_key)
+        kwargs.setdefault("api_secret", self.api_secret)
+        return HashKeyClient(base_url=self.rest_url, stream_url=self.stream_url, **kwargs)
+
+    async def start(self) -> None:
+        """Bind the port (ephemeral when 0) and start serving and generating market data."""
+        self._runner = web.AppRunner(self.app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets
+        self.port = server.sockets[0].getsockname()[1]
+        await self.hub.start()
+
+    async def close(self) -> None:
+        """Stop generating, drop every connection and free the port."""
+        await self.hub.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> OfflineExchange:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # --- fault injection -------------------------------------------------------
+    async def drop_connections(self, which: Literal["all", "public", "private"] = "all") -> int:
+        """Abort matching WebSocket connections abruptly (no close frame); returns how many."""
+        return await self.hub.drop(which)
+
+    def stall(self, on: bool = True) -> None:
+        """Stop (or resume) sending frames and answering pings on every stream."""
+        self.faults.stalled = on
+
+    def fail_next_orders(self, count: int, *, after_effect: bool = True, status: int = 500) -> None:
+        """Answer the next ``count`` order calls with ``status``, after or before they take effect."""
+        self.faults.fail_orders = count
+        self.faults.fail_after_effect = after_effect
+        self.faults.fail_status = status
+
+    def rate_limit_storm(self, count: int) -> None:
+        """Answer the next ``count`` signed requests with 429."""
+        self.faults.rate_limit_storm = count
+
+    async def send_raw(
+        self, frame: str | bytes, which: Literal["all", "public", "private"] = "all"
+    ) -> int:
+        """Send ``frame`` as-is (malformed JSON, unknown events) to matching streams."""
+        return await self.hub.send_raw(frame, which)
+
+    async def expire_listen_keys(self) -> None:
+        """Expire every listenKey now and close their streams."""
+        await self.hub.expire_listen_keys()
+
+    def skew_clock(self, ms: int) -> None:
+        """Shift the exchange's clock by ``ms`` milliseconds."""
+        self.faults.clock_skew_ms = ms
