@@ -7,6 +7,7 @@ aiohttp application, its lifecycle, configuration and the fault-injection API.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Literal
@@ -99,6 +100,10 @@ class OfflineExchange:
     def api_secret(self) -> str:
         """The made-up secret of the default account."""
         return self.config.api_secret
+
+    def now_ms(self) -> int:
+        """The exchange's clock in milliseconds, including any injected skew."""
+        return int(time.time() * 1000) + self.faults.clock_skew_ms
 
     def client(self, **kwargs: Any) -> HashKeyClient:
         """A ``HashKeyClient`` pointed at this exchange with the default account's keys."""
