@@ -43,6 +43,9 @@ class HashKeyClient:
         order_rate: int = 10,
         query_rate: int = 2,
         weight_budget: int | None = None,
+        rate_limit_margin: float = 0.05,
+        max_retries: int = 2,
+        time_sync_interval: float | None = 300.0,
         ws_ping_interval: float = 10.0,
         listen_key_keepalive_interval: float = 1800.0,
         reconnect_max_delay: float = 30.0,
@@ -60,13 +63,18 @@ class HashKeyClient:
             order_rate=order_rate,
             query_rate=query_rate,
             weight_budget=weight_budget,
+            rate_limit_margin=rate_limit_margin,
+            max_retries=max_retries,
+            time_sync_interval=time_sync_interval,
             ws_ping_interval=ws_ping_interval,
             listen_key_keepalive_interval=listen_key_keepalive_interval,
             reconnect_max_delay=reconnect_max_delay,
         )
         self._credentials = credentials_from(api_key, api_secret)
         self.clock = ServerClock()
-        self.limiter = RateLimiter()
+        self.limiter = RateLimiter(
+            order_rate, query_rate, weight_budget=weight_budget, margin=rate_limit_margin
+        )
         self._transport = Transport(
             self.config, self._credentials, session=session, limiter=self.limiter, clock=self.clock
         )

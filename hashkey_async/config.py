@@ -40,9 +40,17 @@ class ClientConfig:
     query_rate: int = 2
     #: Per-IP weight budget per minute; the reference publishes weights but no budget.
     weight_budget: int | None = None
+    #: Seconds added to each rolling rate window so network jitter cannot overfill the server's.
+    rate_limit_margin: float = 0.05
+    #: How long every call fails fast after a 418 that carried no Retry-After.
+    ip_ban_seconds: float = 120.0
     #: Automatic retries of idempotent (GET) calls on 5xx / transport errors.
     max_retries: int = 2
-    time_sync_interval: float = 300.0
+    #: Full-jitter backoff between those retries: uniform(0, min(max, base * 2**attempt)).
+    retry_base_delay: float = 0.1
+    retry_max_delay: float = 2.0
+    #: Seconds between server-time syncs before signed calls (None: only on -1021).
+    time_sync_interval: float | None = 300.0
     ws_ping_interval: float = 10.0
     listen_key_keepalive_interval: float = 1800.0
     reconnect_max_delay: float = 30.0

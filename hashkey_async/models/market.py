@@ -1,6 +1,15 @@
-"""Models of the reference's "Public Market Data" section (placeholders until issue 2 fills them)."""
+"""Models of the reference's "Public Market Data" and "Miscellaneous" (server time) sections.
+
+Exchange one-letter keys are renamed to words; prices and quantities are ``Decimal``
+(msgspec decodes JSON strings and numbers into Decimal exactly), except order-book
+levels, which keep the exact strings (see ``Level``). Unknown fields are ignored and
+fields that older payloads omit have defaults.
+"""
 
 from __future__ import annotations
+
+from decimal import Decimal
+from typing import TypeVar
 
 import msgspec
 
@@ -8,49 +17,284 @@ from .common import Level, Model
 
 __all__ = [
     "BookTicker",
+    "ChainInfo",
+    "Coin",
     "Depth",
     "ExchangeInfo",
+    "Filter",
     "Kline",
+    "LimitTradingFilter",
+    "LotSizeFilter",
+    "MarketTradingFilter",
+    "MinNotionalFilter",
+    "OpenQuoteFilter",
+    "PriceFilter",
     "ServerTime",
+    "SymbolInfo",
     "Ticker24hr",
     "TickerPrice",
     "Trade",
+    "TradeAmountFilter",
 ]
+
+_ZERO = Decimal(0)
 
 
 class ServerTime(Model):
-    """``{"serverTime": 1764229341307}``."""
+    """``GET /api/v1/time``: ``{"serverTime": 1764229341307}``."""
 
     server_time: int
+
+
+# --- Exchange information: symbol filters, a tagged union on "filterType" ------
+
+
+class _Filter(msgspec.Struct, rename="camel", tag_field="filterType", omit_defaults=True):
+    """Base of the symbol filters (reference, "Types of trading restrictions")."""
+
+
+class PriceFilter(_Filter, tag="PRICE_FILTER"):
+    """Price rules: ``tick_size`` is the minimum price increment."""
+
+    tick_size: Decimal
+    min_price: Decimal = _ZERO
+    max_price: Decimal = _ZERO
+
+
+class LotSizeFilter(_Filter, tag="LOT_SIZE"):
+    """Quantity rules for limit and market orders."""
+
+    min_qty: Decimal
+    max_qty: Decimal
+    step_size: Decimal
+    market_order_min_qty: Decimal | None = None
+    market_order_max_qty: Decimal | None = None
+
+
+class MinNotionalFilter(_Filter, tag="MIN_NOTIONAL"):
+    """Minimum notional (price x quantity) of an order."""
+
+    min_notional: Decimal
+
+
+class TradeAmountFilter(_Filter, tag="TRADE_AMOUNT"):
+    """Turnover rules: amount bounds for limit and market orders."""
+
+    min_amount: Decimal = _ZERO
+    max_amount: Decimal | None = None
+    min_buy_price: Decimal = _ZERO
+    market_order_min_amount: Decimal | None = None
+    market_order_max_amount: Decimal | None = None
+
+
+class LimitTradingFilter(_Filter, tag="LIMIT_TRADING"):
+    """Limit orders may not stray more than these rates from the mark price."""
+
+    buy_price_up_rate: Decimal | None = None
+    sell_price_down_rate: Decimal | None = None
+    max_sell_price: Decimal = _ZERO
+    max_entrust_num: int | None = None
+
+
+class MarketTradingFilter(_Filter, tag="MARKET_TRADING"):
+    """Market orders may not fill further than these rates from the mark price."""
+
+    buy_price_up_rate: Decimal | None = None
+    sell_price_down_rate: Decimal | None = None
+
+
+class OpenQuoteFilter(_Filter, tag="OPEN_QUOTE"):
+    """Opening-auction restrictions (times in ms; ``0`` means none)."""
+
+    no_allow_market_start_time: int = 0
+    no_allow_market_end_time: int = 0
+    limit_order_start_time: int = 0
+    limit_order_end_time: int = 0
+    limit_min_price: Decimal = _ZERO
+    limit_max_price: Decimal = _ZERO
+
+
+#: Any symbol filter; msgspec picks the class from ``filterType``.
+Filter = (
+    PriceFilter
+    | LotSizeFilter
+    | MinNotionalFilter
+    | TradeAmountFilter
+    | LimitTradingFilter
+    | MarketTradingFilter
+    | OpenQuoteFilter
+)
+
+_FilterT = TypeVar("_FilterT", bound=_Filter)
+
+
+class SymbolInfo(Model):
+    """One trading pair and its trading rules."""
+
+    symbol: str
+    status: str
+    base_asset: str
+    quote_asset: str
+    symbol_name: str = ""
+    base_asset_name: str = ""
+    base_asset_precision: Decimal | None = None
+    base_ucid: str = ""
+    quote_asset_name: str = ""
+    quote_precision: Decimal | None = None
+    quote_ucid: str = ""
+    retail_allowed: bool = False
+    pi_allowed: bool = False
+    corporate_allowed: bool = False
+    omnibus_allowed: bool = False
+    iceberg_allowed: bool = False
+    is_aggregate: bool = False
+    allow_margin: bool = False
+    filters: list[Filter] = msgspec.field(default_factory=list)
+    trade_status: str = ""
+    site: str = ""
+
+    def filter(self, kind: type[_FilterT]) -> _FilterT | None:
+        """The first filter of type ``kind`` (e.g. ``PriceFilter``), or None if absent."""
+        for item in self.filters:
+            if isinstance(item, kind):
+                return item
+        return None
+
+
+class ChainInfo(Model):
+    """One chain a coin can move on, with its deposit/withdrawal limits."""
+
+    chain_type: str
+    withdraw_fee: Decimal | None = None
+    min_withdraw_quantity: Decimal | None = None
+    max_withdraw_quantity: Decimal | None = None
+    min_deposit_quantity: Decimal | None = None
+    allow_deposit: bool = False
+    allow_withdraw: bool = False
+
+
+class Coin(Model):
+    """One coin and the chains it can be deposited or withdrawn on."""
+
+    coin_id: str
+    coin_name: str = ""
+    coin_full_name: str = ""
+    org_id: int | None = None
+    allow_withdraw: bool = False
+    allow_deposit: bool = False
+    token_type: str = ""
+    chain_types: list[ChainInfo] = msgspec.field(default_factory=list)
+
+
+class ExchangeInfo(Model):
+    """``GET /api/v1/exchangeInfo``: symbols with their filters, and coins."""
+
+    timezone: str = ""
+    server_time: int = 0
+    symbols: list[SymbolInfo] = msgspec.field(default_factory=list)
+    coins: list[Coin] = msgspec.field(default_factory=list)
+    site: str = ""
+
+    def symbol(self, name: str) -> SymbolInfo | None:
+        """The symbol called ``name``, or None."""
+        for info in self.symbols:
+            if info.symbol == name:
+                return info
+        return None
+
+
+# --- Order book, trades, klines, tickers ---------------------------------------
 
 
 class Depth(msgspec.Struct, rename={"time": "t", "bids": "b", "asks": "a"}):
     """Order book snapshot: ``t`` time, ``b`` bids, ``a`` asks as exact price levels."""
 
     time: int = 0
-    bids: list[Level] = []
-    asks: list[Level] = []
+    bids: list[Level] = msgspec.field(default_factory=list)
+    asks: list[Level] = msgspec.field(default_factory=list)
 
 
-class ExchangeInfo(Model):
-    """Placeholder."""
+class Trade(
+    msgspec.Struct, rename={"time": "t", "price": "p", "quantity": "q", "is_buyer_maker": "ibm"}
+):
+    """One public trade: ``is_buyer_maker`` is true when the buyer's order was resting."""
+
+    time: int
+    price: Decimal
+    quantity: Decimal
+    is_buyer_maker: bool = False
 
 
-class Trade(Model):
-    """Placeholder."""
+class Kline(msgspec.Struct, array_like=True):
+    """One candlestick, decoded from the reference's 11-element array in this order."""
+
+    open_time: int
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+    close_time: int = 0
+    quote_volume: Decimal = _ZERO
+    trade_count: int = 0
+    taker_buy_base_volume: Decimal = _ZERO
+    taker_buy_quote_volume: Decimal = _ZERO
 
 
-class Kline(Model):
-    """Placeholder."""
+class Ticker24hr(
+    msgspec.Struct,
+    rename={
+        "time": "t",
+        "symbol": "s",
+        "last_price": "c",
+        "high_price": "h",
+        "low_price": "l",
+        "open_price": "o",
+        "bid_price": "b",
+        "ask_price": "a",
+        "volume": "v",
+        "quote_volume": "qv",
+        "inst_type": "it",
+    },
+):
+    """24-hour rolling statistics of one symbol."""
+
+    time: int
+    symbol: str
+    last_price: Decimal
+    high_price: Decimal | None = None
+    low_price: Decimal | None = None
+    open_price: Decimal | None = None
+    bid_price: Decimal | None = None
+    ask_price: Decimal | None = None
+    volume: Decimal = _ZERO
+    quote_volume: Decimal = _ZERO
+    inst_type: str = "SPOT"
 
 
-class Ticker24hr(Model):
-    """Placeholder."""
+class TickerPrice(msgspec.Struct, rename={"symbol": "s", "price": "p"}):
+    """Latest traded price of one symbol."""
+
+    symbol: str
+    price: Decimal
 
 
-class TickerPrice(Model):
-    """Placeholder."""
+class BookTicker(
+    msgspec.Struct,
+    rename={
+        "symbol": "s",
+        "bid_price": "b",
+        "bid_quantity": "bq",
+        "ask_price": "a",
+        "ask_quantity": "aq",
+        "time": "t",
+    },
+):
+    """Best bid and ask of one symbol."""
 
-
-class BookTicker(Model):
-    """Placeholder."""
+    symbol: str
+    bid_price: Decimal | None = None
+    bid_quantity: Decimal | None = None
+    ask_price: Decimal | None = None
+    ask_quantity: Decimal | None = None
+    time: int = 0

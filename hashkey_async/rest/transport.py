@@ -3,13 +3,22 @@
 Request path: rate limiter -> server-clock timestamp -> signing over the exact
 encoded bytes -> aiohttp (URL marked as already encoded) -> status/code -> error
 tree or msgspec decode into the endpoint's model.
+
+Policy (reference, "General API Information" and "Access Restrictions"):
+
+* 5xx, -1006, -1007 on a call that may have taken effect -> ``ExecutionStatusUnknown``;
+  only idempotent calls (GET) are retried, with full-jitter backoff.
+* 429 suspends the endpoint's bucket (Retry-After or 60 s); 418 bans every call.
+* -1021 (timestamp outside recvWindow) -> resync the clock once and resend once: the
+  exchange rejected the request before it could take effect.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+import random
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, TypeVar
 
 import aiohttp
@@ -25,15 +34,19 @@ from ..errors import (
     DecodeError,
     ExecutionStatusUnknown,
     HashKeyError,
+    IPBannedError,
+    RateLimitError,
+    ServerError,
+    TimestampError,
     TransportError,
     error_for,
 )
 from ..params import encode_query
 from ..ratelimit import RateLimiter
 from ..signing import API_KEY_HEADER
-from .endpoints import Endpoint
+from .endpoints import SERVER_TIME, Endpoint
 
-__all__ = ["ErrorBody", "Transport", "normalize_code"]
+__all__ = ["ErrorBody", "Transport", "backoff_delay", "normalize_code"]
 
 log = logging.getLogger("hashkey_async.rest")
 
@@ -43,6 +56,9 @@ T = TypeVar("T")
 SUCCESS_CODES: Final = frozenset({"0", "0000", "200"})
 
 _JSON_HEADERS: Final = {"Content-Type": "application/json"}
+
+#: A 200 body starting like this may be an error in disguise: check its code.
+_CODE_PREFIX: Final = b'{"code"'
 
 
 class ErrorBody(msgspec.Struct):
@@ -65,14 +81,8 @@ def normalize_code(code: str | int | None) -> str | None:
     return str(code)
 
 
-def _error_from_body(status: int, body: bytes, retry_after: float | None) -> HashKeyError:
-    """Map a non-success answer to the error tree, whatever its body holds."""
-    try:
-        err = _error_decoder.decode(body)
-    except msgspec.DecodeError:
-        excerpt = body[:BODY_EXCERPT_CHARS].decode("utf-8", "replace")
-        return error_for(status, None, f"non-JSON body: {excerpt!r}", retry_after=retry_after)
-    return error_for(status, normalize_code(err.code), err.msg, retry_after=retry_after)
+def _excerpt(body: bytes) -> str:
+    return body[:BODY_EXCERPT_CHARS].decode("utf-8", "replace")
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
@@ -83,8 +93,21 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return None
 
 
+def backoff_delay(attempt: int, base: float, cap: float, rand: Callable[[], float]) -> float:
+    """Full-jitter backoff: uniform in [0, min(cap, base * 2**attempt))."""
+    return rand() * min(cap, base * 2.0**attempt)
+
+
+class _Retryable(Exception):
+    """Internal: a GET failed in a way worth another try; ``error`` is what to raise otherwise."""
+
+    def __init__(self, error: HashKeyError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class Transport:
-    """Sends one endpoint call and returns its decoded model; owns no policy beyond that."""
+    """Sends endpoint calls and returns decoded models; owns retry, limits and time-sync policy."""
 
     def __init__(
         self,
@@ -94,21 +117,32 @@ class Transport:
         session: aiohttp.ClientSession | None = None,
         limiter: RateLimiter | None = None,
         clock: ServerClock | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rand: Callable[[], float] = random.random,
     ) -> None:
         self.config = config
         self.credentials = credentials
-        self.limiter = limiter or RateLimiter()
+        self.limiter = limiter or RateLimiter(
+            config.order_rate,
+            config.query_rate,
+            weight_budget=config.weight_budget,
+            margin=config.rate_limit_margin,
+        )
         self.clock = clock or ServerClock()
         self._session = session
         self._owns_session = session is None
         self._timeout = aiohttp.ClientTimeout(total=config.request_timeout)
+        self._sleep = sleep
+        self._rand = rand
+        self._sync_lock = asyncio.Lock()
 
     def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
+        session = self._session
+        if session is None or session.closed:
             if not self._owns_session:
                 raise TransportError("the caller-owned aiohttp session is closed")
-            self._session = aiohttp.ClientSession()
-        return self._session
+            session = self._session = aiohttp.ClientSession()
+        return session
 
     async def close(self) -> None:
         """Close the session if this transport created it."""
@@ -130,22 +164,41 @@ class Transport:
         if json_body is not None:
             body = _json_encoder.encode(json_body)
             headers.update(_JSON_HEADERS)
-        if security.needs_key and self.credentials is None:
+        credentials = self.credentials
+        if security.needs_key and credentials is None:
             raise AuthenticationError(f"{endpoint.name} needs an API key and secret")
-        items = list(params.items()) if params else []
-        if security.signed:
-            assert self.credentials is not None
+        if not security.signed:
+            query = encode_query(params) if params else ""
+        else:
+            assert credentials is not None
+            items = list(params.items()) if params else []
             items.append(("recv_window", self.config.recv_window))
             items.append(("timestamp", self.clock.now_ms()))
-        query = encode_query(items)
-        if security.signed:
-            assert self.credentials is not None
-            signature = self.credentials.sign(query, body)
-            query = f"{query}&signature={signature}" if query else f"signature={signature}"
-        if security.needs_key:
-            assert self.credentials is not None
-            headers[API_KEY_HEADER] = self.credentials.api_key
+            query = encode_query(items)
+            query = f"{query}&signature={credentials.sign(query, body)}"
+        if credentials is not None and security.needs_key:
+            headers[API_KEY_HEADER] = credentials.api_key
         return query, body, headers
+
+    async def sync_time(self, *, force: bool = False) -> None:
+        """Measure the server clock offset from ``/api/v1/time`` (RTT midpoint).
+
+        Concurrent callers share one measurement. A failed sync is logged and leaves the
+        previous estimate in place: signing then uses it, and a -1021 will resync again.
+        """
+        clock = self.clock
+        async with self._sync_lock:
+            if not force and not clock.stale(self.config.time_sync_interval):
+                return
+            sent = clock.local_ms()
+            try:
+                answer = await self.request(SERVER_TIME)
+            except HashKeyError as exc:
+                clock.mark_attempt()
+                log.warning("server time sync failed: %s", type(exc).__name__)
+                return
+            clock.update(sent, answer.server_time, clock.local_ms())
+            log.debug("server clock offset %d ms (rtt %s ms)", clock.offset_ms, clock.rtt_ms)
 
     async def request(
         self,
@@ -154,10 +207,48 @@ class Transport:
         *,
         json_body: object = None,
     ) -> T:
-        """Call ``endpoint`` once and return its decoded model, or raise from the error tree."""
+        """Call ``endpoint`` and return its decoded model, or raise from the error tree.
+
+        GETs are retried on 5xx / transport failures; a -1021 answer resyncs and resends once.
+        """
+        signed = endpoint.security.signed
+        if signed:
+            if self.credentials is None:
+                raise AuthenticationError(f"{endpoint.name} needs an API key and secret")
+            if self.clock.stale(self.config.time_sync_interval):
+                await self.sync_time()
+        attempt = 0
+        resynced = False
+        while True:
+            try:
+                return await self._once(endpoint, params, json_body)
+            except TimestampError:
+                if not signed or resynced:
+                    raise
+                resynced = True
+                log.info("%s: -1021 timestamp outside recvWindow; resyncing", endpoint.name)
+                await self.sync_time(force=True)
+            except _Retryable as retry:
+                if attempt >= self.config.max_retries:
+                    raise retry.error from retry.__cause__
+                delay = backoff_delay(
+                    attempt, self.config.retry_base_delay, self.config.retry_max_delay, self._rand
+                )
+                attempt += 1
+                log.info("%s: %s; retry %d in %.3fs", endpoint.name, retry.error, attempt, delay)
+                await self._sleep(delay)
+
+    async def _once(
+        self, endpoint: Endpoint[T], params: Mapping[str, object] | None, json_body: object
+    ) -> T:
+        """One limited, signed, sent and decoded attempt."""
         await self.limiter.acquire(endpoint.bucket, endpoint.weight)
         query, body, headers = self.build(endpoint, params, json_body=json_body)
-        url = self.config.rest_url + endpoint.path + (f"?{query}" if query else "")
+        url = (
+            f"{self.config.rest_url}{endpoint.path}?{query}"
+            if query
+            else self.config.rest_url + endpoint.path
+        )
         session = self._get_session()
         try:
             async with session.request(
@@ -169,31 +260,66 @@ class Transport:
             ) as response:
                 status = response.status
                 raw = await response.read()
-                retry_after = _retry_after(response.headers)
+                retry_after = _retry_after(response.headers) if status != 200 else None
         except aiohttp.ClientConnectorError as exc:
-            raise TransportError(f"{endpoint.name}: cannot connect: {exc.os_error}") from exc
+            error: HashKeyError = TransportError(f"{endpoint.name}: cannot connect: {exc.os_error}")
+            if endpoint.idempotent:
+                raise _Retryable(error) from exc
+            raise error from exc
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
             if endpoint.idempotent:
-                raise TransportError(f"{endpoint.name}: {type(exc).__name__}") from exc
+                raise _Retryable(
+                    TransportError(f"{endpoint.name}: {type(exc).__name__}: {exc}")
+                ) from exc
             raise ExecutionStatusUnknown(
-                f"{endpoint.name}: no answer ({type(exc).__name__}); the call may have taken effect"
+                f"{endpoint.name}: no answer ({type(exc).__name__}); the call may have taken effect",
+                client_order_id=_client_order_id(params),
             ) from exc
-        return self._decode(endpoint, status, raw, retry_after)
-
-    @staticmethod
-    def _decode(endpoint: Endpoint[T], status: int, raw: bytes, retry_after: float | None) -> T:
-        """Turn status + body into the model, or into the most specific error."""
-        if status != 200:
-            raise _error_from_body(status, raw, retry_after)
-        try:
-            return endpoint.decoder.decode(raw)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        if status == 200 and raw[:7] != _CODE_PREFIX:
             try:
-                err = _error_decoder.decode(raw)
-            except (msgspec.DecodeError, msgspec.ValidationError):
-                err = None
-            code = normalize_code(err.code) if err is not None else None
-            if err is not None and code is not None and code not in SUCCESS_CODES:
-                raise error_for(status, code, err.msg) from None
-            excerpt = raw[:BODY_EXCERPT_CHARS].decode("utf-8", "replace")
-            raise DecodeError(f"{endpoint.name}: {exc}; body starts {excerpt!r}") from exc
+                return endpoint.decoder.decode(raw)
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                raise DecodeError(f"{endpoint.name}: {exc}; body starts {_excerpt(raw)!r}") from exc
+        return self._failure(endpoint, params, status, raw, retry_after)
+
+    def _failure(
+        self,
+        endpoint: Endpoint[T],
+        params: Mapping[str, object] | None,
+        status: int,
+        raw: bytes,
+        retry_after: float | None,
+    ) -> T:
+        """Decode a 200 that starts with a code, or raise the error a failure maps to."""
+        try:
+            err = _error_decoder.decode(raw)
+            code, message = normalize_code(err.code), err.msg
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            code, message = None, f"non-JSON body: {_excerpt(raw)!r}"
+        if status == 200 and (code is None or code in SUCCESS_CODES):
+            try:
+                return endpoint.decoder.decode(raw)
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                raise DecodeError(f"{endpoint.name}: {exc}; body starts {_excerpt(raw)!r}") from exc
+        error = error_for(status, code, message, retry_after=retry_after)
+        log.debug(
+            "%s %s -> HTTP %d %s", endpoint.method, endpoint.path, status, type(error).__name__
+        )
+        if isinstance(error, IPBannedError):
+            self.limiter.ban(retry_after if retry_after is not None else self.config.ip_ban_seconds)
+        elif isinstance(error, RateLimitError) and status == 429:
+            self.limiter.suspend(endpoint.bucket, retry_after)
+        elif isinstance(error, ExecutionStatusUnknown):
+            if endpoint.idempotent:
+                # A read cannot have taken effect: report a server error, after retries.
+                raise _Retryable(ServerError(status, code, message))
+            error.client_order_id = _client_order_id(params)
+        raise error
+
+
+def _client_order_id(params: Mapping[str, object] | None) -> str | None:
+    """The caller's client order id, so an uncertain order creation can be looked up."""
+    if not params:
+        return None
+    value = params.get("client_order_id", params.get("newClientOrderId"))
+    return str(value) if value is not None else None
