@@ -51,6 +51,9 @@ class ExchangeConfig:
     private_ping_interval: float = 30.0
     #: ListenKey lifetime without keepalive (reference: 60 minutes).
     listen_key_ttl: float = 3600.0
+    #: Trading fees (reference, "Get VIP Information": actualMakerRate / actualTakerRate).
+    maker_fee: str = "0.0012"
+    taker_fee: str = "0.0015"
 
 
 class OfflineExchange:
@@ -72,8 +75,8 @@ class OfflineExchange:
         self.host = host
         self.port = port
         self.faults = Faults()
-        self.engine = Engine(self.config)
-        self.feeds = MarketFeeds(self.config, self.engine)
+        self.engine = Engine(self.config, clock=self.now_ms)
+        self.feeds = MarketFeeds(self.config, self.engine, clock=self.now_ms)
         self.app = web.Application()
         self.rest = rest_api.RestApi(self)
         self.hub = ws.StreamHub(self)
