@@ -73,10 +73,10 @@ _json_encoder: Final = msgspec.json.Encoder(decimal_format="string")
 
 
 def normalize_code(code: str | int | None) -> str | None:
-    """``-1021`` -> ``"-1021"``, ``1`` -> ``"0001"`` (the table's spelling), strings unchanged."""
+    """``-1021`` -> ``"-1021"``, ``1`` -> ``"0001"`` (the table's spelling; 0 and 200 mean success)."""
     if code is None or isinstance(code, str):
         return code
-    if 0 <= code < 10000:
+    if 0 < code < 10000 and code != 200:
         return f"{code:04d}"
     return str(code)
 
@@ -211,12 +211,12 @@ class Transport:
 
         GETs are retried on 5xx / transport failures; a -1021 answer resyncs and resends once.
         """
-        signed = endpoint.security.signed
-        if signed:
-            if self.credentials is None:
-                raise AuthenticationError(f"{endpoint.name} needs an API key and secret")
-            if self.clock.stale(self.config.time_sync_interval):
-                await self.sync_time()
+        security = endpoint.security
+        if security.needs_key and self.credentials is None:
+            raise AuthenticationError(f"{endpoint.name} needs an API key and secret")
+        signed = security.signed
+        if signed and self.clock.stale(self.config.time_sync_interval):
+            await self.sync_time()
         attempt = 0
         resynced = False
         while True:
