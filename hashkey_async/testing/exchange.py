@@ -45,8 +45,9 @@ class ExchangeConfig:
     #: Requests answered 429 in a row before the IP is banned with 418.
     ban_after: int = 10
     ban_seconds: float = 120.0
-    #: Seconds between market-data pushes per topic.
-    market_interval: float = 0.5
+    #: Seconds per market tick, standing for the reference's 100 ms: V2 depth is pushed every
+    #: tick, V1 depth/trade/kline every 3 and realtimes every 5 (``ws.V1_CADENCE``).
+    market_interval: float = 0.1
     #: Private stream: the server pings this often and drops a client silent for 2 intervals.
     private_ping_interval: float = 30.0
     #: ListenKey lifetime without keepalive (reference: 60 minutes).
@@ -143,9 +144,14 @@ class OfflineExchange:
         await self.close()
 
     # --- fault injection -------------------------------------------------------
-    async def drop_connections(self, which: Literal["all", "public", "private"] = "all") -> int:
-        """Abort matching WebSocket connections abruptly (no close frame); returns how many."""
-        return await self.hub.drop(which)
+    async def drop_connections(
+        self,
+        which: Literal["all", "public", "private", "v1", "v2"] = "all",
+        *,
+        count: int | None = None,
+    ) -> int:
+        """Abort the oldest ``count`` (default all) matching WebSockets, no close frame; returns how many."""
+        return await self.hub.drop(which, count=count)
 
     def stall(self, on: bool = True) -> None:
         """Stop (or resume) sending frames and answering pings on every stream."""
@@ -162,7 +168,7 @@ class OfflineExchange:
         self.faults.rate_limit_storm = count
 
     async def send_raw(
-        self, frame: str | bytes, which: Literal["all", "public", "private"] = "all"
+        self, frame: str | bytes, which: Literal["all", "public", "private", "v1", "v2"] = "all"
     ) -> int:
         """Send ``frame`` as-is (malformed JSON, unknown events) to matching streams."""
         return await self.hub.send_raw(frame, which)
