@@ -1,0 +1,126 @@
+"""HashKeyClient: credentials, environments, session ownership, lifecycle, secrecy."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import aiohttp
+import pytest
+from aioresponses import aioresponses
+from mockrest import BASE, Recorder
+
+from hashkey_async import AuthenticationError, HashKeyClient, HashKeyError
+from hashkey_async.ratelimit import Bucket
+
+KEY = "myApiKey1234567890"
+SECRET = "superSecretValue-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def no_env_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HASHKEY_API_KEY", raising=False)
+    monkeypatch.delenv("HASHKEY_API_SECRET", raising=False)
+
+
+@pytest.fixture
+def mocked() -> Iterator[Recorder]:
+    with aioresponses() as mock:
+        yield Recorder(mock)
+
+
+async def test_environments_select_the_reference_urls() -> None:
+    async with HashKeyClient() as prod, HashKeyClient(environment="sandbox") as sandbox:
+        assert prod.config.rest_url == "https://api-pro.hashkey.com"
+        assert prod.config.stream_url == "wss://stream-pro.hashkey.com"
+        assert sandbox.config.rest_url == "https://api-pro.sim.hashkeydev.com"
+        assert sandbox.config.stream_url == "wss://stream-pro.sim.hashkeydev.com"
+
+
+async def test_url_overrides_win_and_lose_their_trailing_slash() -> None:
+    async with HashKeyClient(
+        environment="sandbox", base_url="http://127.0.0.1:8080/", stream_url="ws://127.0.0.1:8080/"
+    ) as client:
+        assert client.config.rest_url == "http://127.0.0.1:8080"
+        assert client.config.stream_url == "ws://127.0.0.1:8080"
+
+
+def test_unknown_environment_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="environment"):
+        HashKeyClient(environment="staging")  # type: ignore[arg-type]
+
+
+async def test_keys_come_from_arguments_or_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HASHKEY_API_KEY", "envKey123456")
+    monkeypatch.setenv("HASHKEY_API_SECRET", "envSecret")
+    async with HashKeyClient() as from_env, HashKeyClient(KEY, SECRET) as from_args:
+        assert from_env._credentials is not None and from_env._credentials.api_key == "envKey123456"
+        assert from_args._credentials is not None and from_args._credentials.api_key == KEY
+
+
+async def test_repr_and_str_never_show_the_secret() -> None:
+    async with HashKeyClient(KEY, SECRET) as client:
+        for text in (repr(client), str(client), repr(client._credentials), repr(client.config)):
+            assert SECRET not in text
+        assert KEY not in repr(client)  # the key is masked too, only its prefix shows
+        assert KEY[:4] in repr(client)
+
+
+async def test_public_only_client_refuses_signed_calls_before_io(mocked: Recorder) -> None:
+    async with HashKeyClient(base_url=BASE) as client:
+        with pytest.raises(AuthenticationError):
+            await client.user_stream.create()
+    assert mocked.calls == []
+
+
+async def test_rates_are_configurable_and_wired_to_the_transport() -> None:
+    async with HashKeyClient(
+        KEY, SECRET, order_rate=5, query_rate=3, rate_limit_margin=0.1
+    ) as client:
+        order = client.limiter.window(Bucket.ORDER)
+        query = client.limiter.window(Bucket.QUERY)
+        assert order is not None and (order.limit, order.period) == (5, pytest.approx(1.1))
+        assert query is not None and query.limit == 3
+        assert client._transport.limiter is client.limiter
+        assert client._transport.clock is client.clock
+
+
+async def test_caller_owned_session_is_used_and_left_open(mocked: Recorder) -> None:
+    mocked.on("GET", "/api/v1/ping", payload={})
+    async with aiohttp.ClientSession() as session:
+        client = HashKeyClient(base_url=BASE, session=session)
+        await client.market.ping()
+        await client.close()
+        await client.close()  # idempotent
+        assert not session.closed
+    assert len(mocked.calls) == 1
+
+
+async def test_own_session_is_closed_and_close_is_idempotent(mocked: Recorder) -> None:
+    mocked.on("GET", "/api/v1/ping", payload={})
+    client = HashKeyClient(base_url=BASE)
+    await client.market.ping()
+    session = client._transport._session
+    assert session is not None and not session.closed
+    await client.close()
+    await client.close()
+    assert session.closed
+
+
+async def test_no_log_line_or_error_contains_the_secret(
+    mocked: Recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    mocked.on("GET", "/api/v1/time", payload={"serverTime": 1})
+    mocked.on(
+        "POST",
+        "/api/v1/userDataStream",
+        status=400,
+        payload={"code": "-1002", "msg": "Unauthorized"},
+    )
+    async with HashKeyClient(KEY, SECRET, base_url=BASE) as client:
+        with pytest.raises(HashKeyError) as info:
+            await client.user_stream.create()
+    assert isinstance(info.value, AuthenticationError)
+    assert SECRET not in str(info.value) and SECRET not in repr(info.value)
+    assert all(SECRET not in record.getMessage() for record in caplog.records)
