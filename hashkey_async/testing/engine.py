@@ -41,6 +41,7 @@ __all__ = [
     "OrderRequest",
     "SymbolSpec",
     "User",
+    "Withdrawal",
     "fmt",
     "spec_for",
 ]
@@ -348,6 +349,15 @@ class Fill:
         }
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """A withdrawal and who asked for it; ``record`` is its "Get Withdraw History" row."""
+
+    user_id: int
+    client_order_id: str
+    record: dict[str, Any]
+
+
 class Liquidity(Protocol):
     """The market around the users' orders: synthetic levels that takers can hit (feeds.py)."""
 
@@ -491,8 +501,9 @@ class Engine:
         self.users: dict[str, User] = {}
         self.orders: dict[int, Order] = {}
         self.fills: list[Fill] = []
-        self.transfers: list[dict[str, Any]] = []
-        self.withdrawals: list[dict[str, Any]] = []
+        #: Balance flows (reference, "Get Account Transaction History List"), oldest first.
+        self.flows: list[dict[str, Any]] = []
+        self.withdrawals: list[Withdrawal] = []
         self.listeners: list[EventListener] = []
         self.listen_keys = ListenKeys(config.listen_key_ttl, lambda: self.clock(), rng)
         self.market: Liquidity | None = None
@@ -666,6 +677,73 @@ class Engine:
                 if not order.is_open:
                     book.remove(order)
         self._flush_balances(touched, now_ms)
+
+    # --- wallet ---------------------------------------------------------------
+    def record_transfer(
+        self, source: Account, target: Account, coin: str, quantity: Decimal, now_ms: int
+    ) -> int:
+        """Log a transfer that already moved balances; returns its order id."""
+        transfer_id = next(self._order_ids)
+        self._flow(source, coin, -quantity, 51, "USER_ACCOUNT_TRANSFER", now_ms)
+        self._flow(target, coin, quantity, 51, "USER_ACCOUNT_TRANSFER", now_ms)
+        return transfer_id
+
+    def record_withdrawal(
+        self,
+        account: Account,
+        coin: str,
+        quantity: Decimal,
+        address: str,
+        client_order_id: str,
+        now_ms: int,
+        *,
+        remark: str = "",
+        platform: str = "",
+        memo: str = "",
+    ) -> Withdrawal:
+        """Log a withdrawal that already left ``account``; it settles at once."""
+        record = {
+            "time": str(now_ms),
+            "id": f"W{next(self._order_ids)}",
+            "coin": coin,
+            "coinId": coin,
+            "coinName": coin,
+            "address": address,
+            "quantity": fmt(quantity),
+            "arriveQuantity": fmt(quantity),
+            "status": "successful",
+            "txId": f"0x{next(self._trade_ids):064x}",
+            "addressUrl": address,
+            "feeCoinId": coin,
+            "feeCoinName": coin,
+            "fee": "0",
+            "remark": remark,
+            "platform": platform,
+            "memo": memo,
+        }
+        withdrawal = Withdrawal(account.user_id, client_order_id, record)
+        self.withdrawals.append(withdrawal)
+        self._flow(account, coin, -quantity, 904, "CUSTODY_WITHDRAW", now_ms)
+        return withdrawal
+
+    def _flow(
+        self, account: Account, coin: str, change: Decimal, kind: int, name: str, now_ms: int
+    ) -> None:
+        self.flows.append(
+            {
+                "id": str(next(self._trade_ids)),
+                "accountId": str(account.account_id),
+                "coin": coin,
+                "coinId": coin,
+                "coinName": coin,
+                "flowTypeValue": kind,
+                "flowType": name,
+                "flowName": "",
+                "change": fmt(change),
+                "total": fmt(account.balance(coin).total),
+                "created": str(now_ms),
+            }
+        )
 
     # --- internals --------------------------------------------------------------
     def _best_contra(self, order: Order) -> Decimal | None:
