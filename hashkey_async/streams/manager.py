@@ -1,19 +1,445 @@
-"""``client.stream`` facade (placeholder until the streams issue fills it)."""
+"""``client.stream``: public topics (V1/V2) and the private listenKey stream over shared connections.
+
+One ``Connection`` per endpoint serves every subscription to it; the first subscriber opens it and
+the last one to leave closes it. The private channel creates its listenKey over REST, keeps it
+alive, renews it when it fails or the server hangs up, deletes it on close, and tells subscribers
+about every outage with a ``StreamGap`` event.
+"""
 
 from __future__ import annotations
 
-from ..config import ClientConfig
-from ..rest.user_stream import UserStreamResource
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Hashable
+from operator import attrgetter
+from typing import Any, Final
 
-__all__ = ["StreamManager"]
+import aiohttp
+
+from ..config import ClientConfig
+from ..errors import InvalidParameterError, StreamError
+from ..models.stream import Bbo, Depth, Kline, PrivateEvent, StreamGap, Ticker, Trade
+from ..rest.user_stream import UserStreamResource
+from .backoff import DEFAULT_BASE_DELAY, Backoff
+from .connection import Connection, ConnectionState, ConnectionStats, StateListener
+from .protocol import (
+    KLINE_INTERVALS,
+    MarketData,
+    PrivateDecoder,
+    PublicDecoder,
+    StreamKey,
+    Version,
+    endpoint_path,
+    pong_message,
+    subscribe_message,
+    unsubscribe_message,
+)
+from .subscription import DEFAULT_QUEUE_SIZE, Policy, Registry, SubscriberQueue, Subscription
+
+__all__ = ["LISTEN_KEY_TTL", "PrivateChannel", "PublicChannel", "StreamManager"]
+
+log = logging.getLogger("hashkey_async.streams")
+
+#: A listenKey dies this long after its last keepalive (reference, "Create Listen Key": 60 min).
+LISTEN_KEY_TTL: Final = 3600.0
+_OK_CODES: Final = (None, 0, "0", 200, "200")
+
+
+class PublicChannel:
+    """A public endpoint: routes market frames to subscribers by ``StreamKey``."""
+
+    def __init__(self, version: Version, url: str) -> None:
+        self.name = f"public-v{version}"
+        self.version = version
+        self._url = url
+        self.registry: Registry[StreamKey, Any] = Registry()
+        self._decoder = PublicDecoder(version)
+
+    async def url(self) -> str:
+        """The endpoint's fixed URL."""
+        return self._url
+
+    def handle(self, frame: str | bytes, stats: ConnectionStats) -> bytes | None:
+        """Decode once and hand the items to every subscriber of the frame's key."""
+        msg = self._decoder.decode(frame)
+        if isinstance(msg, MarketData):
+            queues = self.registry.get(msg.key)
+            if queues is None:
+                stats.unrouted += 1
+                return None
+            for queue in queues:
+                for item in msg.items:
+                    queue.put(item)
+            return None
+        if msg.pong is not None:
+            stats.pongs_received += 1
+        elif msg.ping is not None:
+            stats.server_pings += 1
+            return pong_message(msg.ping)
+        elif msg.topic is not None:
+            stats.unrouted += 1
+        elif msg.code not in _OK_CODES:
+            log.warning("stream %s: server error %s: %s", self.name, msg.code, msg.msg)
+        return None
+
+    def opened(self, gap: tuple[int, int] | None) -> list[bytes]:
+        """Replay every live subscription."""
+        return [subscribe_message(self.version, key) for key in self.registry.live_keys()]
+
+    def dropped(self, reason: str, server_closed: bool) -> None:
+        """Nothing to do: the registry survives and is replayed."""
+
+    def failed(self, exc: BaseException) -> None:
+        """End every subscriber with the error."""
+        for queue in self.registry.queues():
+            queue.end(exc)
+
+
+class PrivateChannel:
+    """The private endpoint: listenKey lifecycle, server-ping answers, gap events."""
+
+    name = "private"
+
+    def __init__(
+        self, stream_url: str, user_stream: UserStreamResource, keepalive_interval: float
+    ) -> None:
+        self.queues: list[SubscriberQueue[PrivateEvent]] = []
+        self.connection: Connection | None = None
+        self.listen_key: str | None = None
+        self._stream_url = stream_url
+        self._user_stream = user_stream
+        self._keepalive_interval = keepalive_interval
+        self._renew = True
+        self._key_ok_at = 0.0
+        self._last_reason = ""
+        self._keepalive_task: asyncio.Task[None] | None = None
+        self._decoder = PrivateDecoder()
+
+    async def url(self) -> str:
+        """Create a fresh listenKey when there is none or the last one is suspect."""
+        if self.listen_key is None or self._renew:
+            self.listen_key = await self._user_stream.create()
+            self._renew = False
+            self._key_ok_at = time.monotonic()
+        return f"{self._stream_url}/api/v1/ws/{self.listen_key}"
+
+    def handle(self, frame: str | bytes, stats: ConnectionStats) -> bytes | None:
+        """Deliver events to every subscriber; answer server pings with the same timestamp."""
+        msg = self._decoder.decode(frame)
+        if isinstance(msg, list):
+            for queue in self.queues:
+                queue.put_many(msg)
+            return None
+        if msg.ping is not None:
+            stats.server_pings += 1
+            return pong_message(msg.ping)
+        if msg.pong is not None:
+            stats.pongs_received += 1
+        elif msg.code not in _OK_CODES:
+            log.warning("stream private: server error %s: %s", msg.code, msg.msg)
+        return None
+
+    def opened(self, gap: tuple[int, int] | None) -> list[bytes]:
+        """Start the keepalive schedule; after an outage tell every subscriber about the gap."""
+        if self._keepalive_task is None:
+            self._keepalive_task = asyncio.get_running_loop().create_task(
+                self._keepalive(), name="hashkey-listen-key-keepalive"
+            )
+        if gap is not None:
+            event = StreamGap(gap[0], gap[1], self._last_reason)
+            for queue in self.queues:
+                queue.put_event(event)
+        return []
+
+    def dropped(self, reason: str, server_closed: bool) -> None:
+        """Remember why; a server hang-up or failed handshake means a new listenKey."""
+        self._last_reason = reason
+        if server_closed:
+            self._renew = True
+
+    def failed(self, exc: BaseException) -> None:
+        """End every subscriber with the error (bad credentials cannot heal by retrying)."""
+        for queue in self.queues:
+            queue.end(exc)
+
+    async def _keepalive(self) -> None:
+        """Extend the key every interval; renew and reconnect when that fails or it expired."""
+        while True:
+            await asyncio.sleep(self._keepalive_interval)
+            key = self.listen_key
+            if key is None or self._renew:
+                continue
+            if time.monotonic() - self._key_ok_at >= LISTEN_KEY_TTL:
+                self._renew_now("listenKey expired")
+                continue
+            try:
+                await self._user_stream.keepalive(key)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._renew_now(f"listenKey keepalive failed: {type(exc).__name__}: {exc}")
+            else:
+                if key == self.listen_key:
+                    self._key_ok_at = time.monotonic()
+
+    def _renew_now(self, reason: str) -> None:
+        log.warning("stream private: %s; renewing", reason)
+        self._renew = True
+        if self.connection is not None:
+            self.connection.restart(reason)
+
+    async def close(self) -> None:
+        """Stop the keepalive schedule and delete the listenKey (best effort)."""
+        task, self._keepalive_task = self._keepalive_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        key, self.listen_key = self.listen_key, None
+        if key is not None:
+            try:
+                await self._user_stream.delete(key)
+            except Exception as exc:
+                log.debug("stream private: listenKey delete failed: %s", type(exc).__name__)
+
+
+def _symbol(symbol: str) -> str:
+    if not isinstance(symbol, str) or not symbol:
+        raise InvalidParameterError("symbol", "must be a non-empty string like 'BTCUSDT'")
+    return symbol
+
+
+def _version(version: int) -> Version:
+    if version == 1:
+        return 1
+    if version == 2:
+        return 2
+    raise InvalidParameterError("version", f"must be 1 or 2, got {version!r}")
+
+
+_by_symbol: Final[Callable[[Any], Hashable]] = attrgetter("symbol")
+_by_time: Final[Callable[[Any], Hashable]] = attrgetter("time")
 
 
 class StreamManager:
-    """Placeholder: owns every stream connection of a client."""
+    """``client.stream``: typed subscriptions over one supervised connection per endpoint."""
 
-    def __init__(self, config: ClientConfig, user_stream: UserStreamResource) -> None:
+    def __init__(
+        self,
+        config: ClientConfig,
+        user_stream: UserStreamResource,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        reconnect_base_delay: float = DEFAULT_BASE_DELAY,
+    ) -> None:
         self._config = config
         self._user_stream = user_stream
+        self._session = session
+        self._own_session = session is None
+        self._queue_size = queue_size
+        self._base_delay = reconnect_base_delay
+        self._public: dict[int, tuple[PublicChannel, Connection]] = {}
+        self._private: tuple[PrivateChannel, Connection] | None = None
+        self._listeners: list[StateListener] = []
+        self.stats: dict[str, ConnectionStats] = {}
+        self._closed = False
+
+    # --- observability ------------------------------------------------------------------
+
+    def add_listener(self, listener: StateListener) -> None:
+        """Call ``listener(endpoint, old, new)`` on every connection state change."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: StateListener) -> None:
+        """Stop calling ``listener``."""
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    def state(self, endpoint: str) -> ConnectionState:
+        """State of ``"public-v1"``, ``"public-v2"`` or ``"private"`` (CLOSED when unused)."""
+        if endpoint == "private":
+            entry: tuple[Any, Connection] | None = self._private
+        else:
+            entry = self._public.get(int(endpoint[-1])) if endpoint.startswith("public-v") else None
+        return entry[1].state if entry is not None else ConnectionState.CLOSED
+
+    @property
+    def listen_key(self) -> str | None:
+        """The private stream's current listenKey (None when it is not open)."""
+        return self._private[0].listen_key if self._private is not None else None
+
+    def restart(self, endpoint: str, reason: str = "restart requested") -> None:
+        """Drop and reconnect one endpoint's link (subscriptions are replayed)."""
+        if endpoint == "private" and self._private is not None:
+            self._private[1].restart(reason)
+        elif endpoint.startswith("public-v") and int(endpoint[-1]) in self._public:
+            self._public[int(endpoint[-1])][1].restart(reason)
+
+    # --- public topics ------------------------------------------------------------------
+
+    def depth(
+        self, symbol: str, *, version: int = 2, queue_size: int | None = None
+    ) -> Subscription[Depth]:
+        """Order book snapshots; a slow consumer gets the latest one (conflated)."""
+        key = StreamKey("depth", _symbol(symbol))
+        return self._public_sub(key, _version(version), Policy.CONFLATE, _by_symbol, queue_size)
+
+    def trades(
+        self, symbol: str, *, version: int = 2, queue_size: int | None = None
+    ) -> Subscription[Trade]:
+        """Every public trade; a consumer past its bound gets ``StreamOverflowError``."""
+        key = StreamKey("trade", _symbol(symbol))
+        return self._public_sub(key, _version(version), Policy.RAISE, None, queue_size)
+
+    def klines(
+        self, symbol: str, interval: str, *, version: int = 2, queue_size: int | None = None
+    ) -> Subscription[Kline]:
+        """Candles of ``interval`` (``1m`` .. ``1M``); conflated to the latest per candle."""
+        if interval not in KLINE_INTERVALS:
+            raise InvalidParameterError("interval", f"must be one of {sorted(KLINE_INTERVALS)}")
+        key = StreamKey("kline", _symbol(symbol), interval)
+        return self._public_sub(key, _version(version), Policy.CONFLATE, _by_time, queue_size)
+
+    def ticker(
+        self, symbol: str, *, version: int = 2, queue_size: int | None = None
+    ) -> Subscription[Ticker]:
+        """24h rolling ticker (topic ``realtimes``); conflated."""
+        key = StreamKey("realtimes", _symbol(symbol))
+        return self._public_sub(key, _version(version), Policy.CONFLATE, _by_symbol, queue_size)
+
+    def bbo(
+        self, symbol: str, *, version: int = 2, queue_size: int | None = None
+    ) -> Subscription[Bbo]:
+        """Best bid and offer (V2 only); conflated."""
+        if _version(version) != 2:
+            raise InvalidParameterError("version", "bbo exists only on the V2 stream")
+        key = StreamKey("bbo", _symbol(symbol))
+        return self._public_sub(key, 2, Policy.CONFLATE, _by_symbol, queue_size)
+
+    def _public_sub(
+        self,
+        key: StreamKey,
+        version: Version,
+        policy: Policy,
+        conflate_key: Callable[[Any], Hashable] | None,
+        queue_size: int | None,
+    ) -> Subscription[Any]:
+        self._check_open()
+        topic = f"{key.topic}:{key.symbol}" + (f":{key.interval}" if key.interval else "")
+        queue: SubscriberQueue[Any] = SubscriberQueue(
+            topic, policy, queue_size or self._queue_size, conflate_key
+        )
+
+        async def attach(q: SubscriberQueue[Any]) -> None:
+            self._check_open()
+            entry = self._public.get(version)
+            if entry is None:
+                url = self._config.stream_url + endpoint_path(version)
+                channel = PublicChannel(version, url)
+                entry = (channel, self._connection(channel))
+                self._public[version] = entry
+            channel, conn = entry
+            if channel.registry.add(key, q):
+                conn.send(subscribe_message(version, key))
+
+        async def detach(q: SubscriberQueue[Any]) -> None:
+            entry = self._public.get(version)
+            if entry is None:
+                return
+            channel, conn = entry
+            if not channel.registry.remove(key, q):
+                return
+            if len(channel.registry) == 0:
+                del self._public[version]
+                await conn.close()
+            else:
+                conn.send(unsubscribe_message(version, key))
+
+        return Subscription(queue, attach, detach)
+
+    # --- private stream -----------------------------------------------------------------
+
+    def user(self, *, queue_size: int | None = None) -> Subscription[PrivateEvent]:
+        """Private events (``ExecutionReport``, ``AccountUpdate``, ``TicketInfo``, ``StreamGap``...)."""
+        self._check_open()
+        queue: SubscriberQueue[PrivateEvent] = SubscriberQueue(
+            "user", Policy.GAP, queue_size or self._queue_size
+        )
+
+        async def attach(q: SubscriberQueue[PrivateEvent]) -> None:
+            self._check_open()
+            if self._private is None:
+                channel = PrivateChannel(
+                    self._config.stream_url,
+                    self._user_stream,
+                    self._config.listen_key_keepalive_interval,
+                )
+                conn = self._connection(channel)
+                channel.connection = conn
+                self._private = (channel, conn)
+            self._private[0].queues.append(q)
+
+        async def detach(q: SubscriberQueue[PrivateEvent]) -> None:
+            if self._private is None:
+                return
+            channel, conn = self._private
+            if q not in channel.queues:
+                return
+            channel.queues.remove(q)
+            if not channel.queues:
+                self._private = None
+                await conn.close()
+                await channel.close()
+
+        return Subscription(queue, attach, detach)
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StreamError("the client is closed")
+
+    def _connection(self, channel: PublicChannel | PrivateChannel) -> Connection:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        stats = self.stats.setdefault(channel.name, ConnectionStats())
+        config = self._config
+        backoff = Backoff(
+            config.reconnect_max_delay,
+            base=min(self._base_delay, config.reconnect_max_delay),
+            healthy_after=max(3 * config.ws_ping_interval, config.reconnect_max_delay),
+        )
+        conn = Connection(
+            channel,
+            self._session,
+            ping_interval=config.ws_ping_interval,
+            backoff=backoff,
+            stats=stats,
+            listeners=self._listeners,
+        )
+        conn.start()
+        return conn
 
     async def close(self) -> None:
-        """Close every connection and cancel every task."""
+        """Close every connection, cancel every task, delete the listenKey, end every iterator."""
+        if self._closed:
+            return
+        self._closed = True
+        public, self._public = list(self._public.values()), {}
+        private, self._private = self._private, None
+        for channel, conn in public:
+            await conn.close()
+            for queue in channel.registry.queues():
+                queue.end()
+        if private is not None:
+            channel_p, conn_p = private
+            await conn_p.close()
+            await channel_p.close()
+            for queue_p in channel_p.queues:
+                queue_p.end()
+        if self._own_session and self._session is not None:
+            await self._session.close()
+        self._session = None

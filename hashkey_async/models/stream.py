@@ -1,0 +1,469 @@
+"""Typed frames of the public (V1, V2) and private WebSocket streams (reference, "WEBSOCKET API").
+
+Market data decodes in one pass: the ``topic`` key tags the envelope (a msgspec tagged union), and
+terse keys are renamed so users read ``close``, not ``c``. Book levels stay exact strings
+(``Level``); other prices and sizes are exact ``Decimal``. Private events are tagged by ``e``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import msgspec
+
+from .common import Level
+
+__all__ = [
+    "AccountBalance",
+    "AccountUpdate",
+    "Bbo",
+    "Control",
+    "CustodyAccountUpdate",
+    "Depth",
+    "ExecutionReport",
+    "FiatAccountUpdate",
+    "Kline",
+    "PrivateEvent",
+    "StreamGap",
+    "StreamParams",
+    "Ticker",
+    "TicketInfo",
+    "Trade",
+    "UnknownEvent",
+    "V1Frame",
+    "V2Frame",
+]
+
+
+# --- market data items (the ``data`` of a frame) --------------------------------------------
+
+
+class Depth(
+    msgspec.Struct,
+    rename={
+        "symbol": "s",
+        "time": "t",
+        "bids": "b",
+        "asks": "a",
+        "version": "v",
+        "exchange_id": "e",
+    },
+    gc=False,
+):
+    """Order book snapshot (reference, "Depth"): best bid first, best ask first."""
+
+    symbol: str
+    time: int
+    bids: list[Level]
+    asks: list[Level]
+    version: str = ""
+    exchange_id: int = 0
+
+
+class Trade(
+    msgspec.Struct,
+    rename={"id": "v", "time": "t", "price": "p", "quantity": "q", "is_maker": "m"},
+    gc=False,
+):
+    """One public trade (reference, "Trade"); ``is_maker`` is the exchange's ``m`` flag."""
+
+    id: int
+    time: int
+    price: Decimal
+    quantity: Decimal
+    is_maker: bool = False
+
+
+class Kline(
+    msgspec.Struct,
+    rename={
+        "time": "t",
+        "symbol": "s",
+        "symbol_name": "sn",
+        "open": "o",
+        "high": "h",
+        "low": "l",
+        "close": "c",
+        "volume": "v",
+        "close_time": "et",
+        "quote_volume": "qv",
+        "trade_count": "td",
+        "taker_buy_volume": "tb",
+        "taker_buy_quote_volume": "tq",
+    },
+    gc=False,
+):
+    """One candle (reference, "Kline"); V1 adds close time, quote volume and taker volumes."""
+
+    time: int
+    symbol: str
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+    symbol_name: str = ""
+    close_time: int = 0
+    quote_volume: Decimal | None = None
+    trade_count: int = 0
+    taker_buy_volume: Decimal | None = None
+    taker_buy_quote_volume: Decimal | None = None
+
+
+class Ticker(
+    msgspec.Struct,
+    rename={
+        "time": "t",
+        "symbol": "s",
+        "symbol_name": "sn",
+        "open": "o",
+        "high": "h",
+        "low": "l",
+        "close": "c",
+        "volume": "v",
+        "quote_volume": "qv",
+        "change": "m",
+        "exchange_id": "e",
+    },
+    gc=False,
+):
+    """24-hour rolling ticker (reference, "Realtimes"); ``change`` is the 24h range ``m``."""
+
+    time: int
+    symbol: str
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+    quote_volume: Decimal | None = None
+    change: Decimal | None = None
+    symbol_name: str = ""
+    exchange_id: int = 0
+
+
+class Bbo(
+    msgspec.Struct,
+    rename={
+        "symbol": "s",
+        "time": "t",
+        "bid_price": "b",
+        "bid_quantity": "bz",
+        "ask_price": "a",
+        "ask_quantity": "az",
+    },
+    gc=False,
+):
+    """Best bid and offer (reference, V2 "BBO")."""
+
+    symbol: str
+    time: int
+    bid_price: Decimal
+    bid_quantity: Decimal
+    ask_price: Decimal
+    ask_quantity: Decimal
+
+
+# --- public envelopes -------------------------------------------------------------------------
+
+
+class StreamParams(msgspec.Struct, rename={"interval": "klineType"}, gc=False):
+    """The ``params`` echoed in a frame: V2 carries the symbol, klines carry the interval."""
+
+    symbol: str = ""
+    interval: str = ""
+
+
+class _V2(msgspec.Struct, tag_field="topic", gc=False):
+    """V2 envelope: ``{"topic": ..., "params": {"symbol": ...}, "data": {...}}``."""
+
+    TOPIC: ClassVar[str]
+    params: StreamParams
+
+
+class V2DepthFrame(_V2, tag="depth"):
+    """V2 depth frame."""
+
+    TOPIC: ClassVar[str] = "depth"
+    data: Depth
+
+
+class V2TradeFrame(_V2, tag="trade"):
+    """V2 trade frame."""
+
+    TOPIC: ClassVar[str] = "trade"
+    data: Trade
+
+
+class V2KlineFrame(_V2, tag="kline"):
+    """V2 kline frame."""
+
+    TOPIC: ClassVar[str] = "kline"
+    data: Kline
+
+
+class V2TickerFrame(_V2, tag="realtimes"):
+    """V2 realtimes (ticker) frame."""
+
+    TOPIC: ClassVar[str] = "realtimes"
+    data: Ticker
+
+
+class V2BboFrame(_V2, tag="bbo"):
+    """V2 best bid/offer frame."""
+
+    TOPIC: ClassVar[str] = "bbo"
+    data: Bbo
+
+
+V2Frame = V2DepthFrame | V2TradeFrame | V2KlineFrame | V2TickerFrame | V2BboFrame
+
+
+class _V1(msgspec.Struct, tag_field="topic", gc=False):
+    """V1 envelope: ``{"symbol": ..., "topic": ..., "params": {...}, "data": [...]}``."""
+
+    TOPIC: ClassVar[str]
+    symbol: str
+    params: StreamParams
+
+
+class V1DepthFrame(_V1, tag="depth"):
+    """V1 depth frame."""
+
+    TOPIC: ClassVar[str] = "depth"
+    data: list[Depth]
+
+
+class V1TradeFrame(_V1, tag="trade"):
+    """V1 trade frame (the first one carries the latest 60 trades)."""
+
+    TOPIC: ClassVar[str] = "trade"
+    data: list[Trade]
+
+
+class V1KlineFrame(_V1, tag="kline"):
+    """V1 kline frame (subscribed as ``kline_$interval``, pushed as ``kline``)."""
+
+    TOPIC: ClassVar[str] = "kline"
+    data: list[Kline]
+
+
+class V1TickerFrame(_V1, tag="realtimes"):
+    """V1 realtimes (ticker) frame."""
+
+    TOPIC: ClassVar[str] = "realtimes"
+    data: list[Ticker]
+
+
+V1Frame = V1DepthFrame | V1TradeFrame | V1KlineFrame | V1TickerFrame
+
+
+class Control(msgspec.Struct, gc=False):
+    """Any other frame: heartbeats (``ping``/``pong``), acknowledgements, errors, unknown topics."""
+
+    ping: int | None = None
+    pong: int | None = None
+    topic: str | None = None
+    event: str | None = None
+    code: Any = None
+    msg: str | None = None
+
+
+# --- private events -----------------------------------------------------------------------------
+
+
+class _Private(msgspec.Struct, tag_field="e", gc=False):
+    """Base of private-stream events, tagged by the exchange's ``e`` key."""
+
+
+class AccountBalance(
+    msgspec.Struct, rename={"asset": "a", "free": "f", "locked": "l", "remark": "r"}, gc=False
+):
+    """One asset's balance inside an ``AccountUpdate``."""
+
+    asset: str
+    free: Decimal
+    locked: Decimal
+    remark: str = ""
+
+
+class AccountUpdate(
+    _Private,
+    tag="outboundAccountInfo",
+    rename={
+        "event_time": "E",
+        "can_trade": "T",
+        "can_withdraw": "W",
+        "can_deposit": "D",
+        "balances": "B",
+    },
+):
+    """Balance change of the spot account (reference, "Account Update")."""
+
+    event_time: int
+    balances: list[AccountBalance]
+    can_trade: bool = True
+    can_withdraw: bool = True
+    can_deposit: bool = True
+
+    @property
+    def account_kind(self) -> str:
+        """``"spot"``, ``"custody"`` or ``"fiat"``: which account the balances belong to."""
+        return "spot"
+
+
+class CustodyAccountUpdate(AccountUpdate, tag="outboundCustodyAccountInfo"):
+    """Balance change of the custody account (``outboundCustodyAccountInfo``)."""
+
+    @property
+    def account_kind(self) -> str:
+        """Always ``"custody"``."""
+        return "custody"
+
+
+class FiatAccountUpdate(AccountUpdate, tag="outboundFiatAccountInfo"):
+    """Balance change of the fiat account (``outboundFiatAccountInfo``)."""
+
+    @property
+    def account_kind(self) -> str:
+        """Always ``"fiat"``."""
+        return "fiat"
+
+
+class ExecutionReport(
+    _Private,
+    tag="executionReport",
+    rename={
+        "event_time": "E",
+        "symbol": "s",
+        "client_order_id": "c",
+        "side": "S",
+        "order_type": "o",
+        "time_in_force": "f",
+        "quantity": "q",
+        "price": "p",
+        "status": "X",
+        "order_id": "i",
+        "last_executed_quantity": "l",
+        "executed_quantity": "z",
+        "last_executed_price": "L",
+        "commission": "n",
+        "commission_asset": "N",
+        "is_normal": "u",
+        "is_working": "w",
+        "is_maker": "m",
+        "create_time": "O",
+        "cumulative_quote_quantity": "Z",
+        "is_close": "C",
+        "leverage": "v",
+        "requested_amount": "reqAmt",
+        "execution_id": "d",
+        "unfilled_quantity": "r",
+        "average_price": "V",
+        "index_price": "P",
+        "is_liquidation": "lo",
+        "liquidation_type": "lt",
+        "reject_reason": "x",
+    },
+):
+    """Order update (reference, "Order Update")."""
+
+    event_time: int
+    symbol: str
+    client_order_id: str
+    side: str
+    order_type: str
+    status: str
+    order_id: int
+    quantity: Decimal = Decimal(0)
+    price: Decimal = Decimal(0)
+    time_in_force: str = ""
+    last_executed_quantity: Decimal = Decimal(0)
+    executed_quantity: Decimal = Decimal(0)
+    last_executed_price: Decimal = Decimal(0)
+    commission: Decimal = Decimal(0)
+    commission_asset: str = ""
+    is_normal: bool = True
+    is_working: bool = True
+    is_maker: bool = False
+    create_time: int = 0
+    cumulative_quote_quantity: Decimal = Decimal(0)
+    is_close: bool = False
+    leverage: str = ""
+    requested_amount: Decimal = Decimal(0)
+    execution_id: int = 0
+    unfilled_quantity: Decimal = Decimal(0)
+    average_price: Decimal = Decimal(0)
+    index_price: Decimal = Decimal(0)
+    is_liquidation: bool = False
+    liquidation_type: str = ""
+    reject_reason: str = ""
+
+
+class TicketInfo(
+    _Private,
+    tag="ticketInfo",
+    rename={
+        "event_time": "E",
+        "symbol": "s",
+        "quantity": "q",
+        "match_time": "t",
+        "price": "p",
+        "ticket_id": "T",
+        "order_id": "o",
+        "client_order_id": "c",
+        "account_id": "a",
+        "is_maker": "m",
+        "side": "S",
+    },
+):
+    """A fill ticket (reference, "Ticket Push")."""
+
+    event_time: int
+    symbol: str
+    quantity: Decimal
+    price: Decimal
+    ticket_id: int
+    order_id: int
+    match_time: int = 0
+    client_order_id: str = ""
+    account_id: int = 0
+    is_maker: bool = False
+    side: str = ""
+
+
+class UnknownEvent(msgspec.Struct, frozen=True):
+    """A private event whose type this version does not know, or whose shape did not fit."""
+
+    event_type: str
+    data: dict[str, Any]
+
+
+class StreamGap(msgspec.Struct, frozen=True):
+    """Private events may have been missed between ``started_at`` and ``ended_at`` (ms since epoch).
+
+    Emitted after every reconnect of the private stream, and when a consumer fell behind its
+    queue bound (``dropped`` counts the lost events); reconcile orders and balances over REST.
+    """
+
+    started_at: int
+    ended_at: int
+    reason: str
+    dropped: int = 0
+
+    @property
+    def duration_ms(self) -> int:
+        """Length of the gap in milliseconds."""
+        return self.ended_at - self.started_at
+
+
+PrivateEvent = (
+    ExecutionReport
+    | AccountUpdate
+    | CustodyAccountUpdate
+    | FiatAccountUpdate
+    | TicketInfo
+    | UnknownEvent
+    | StreamGap
+)

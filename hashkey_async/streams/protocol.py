@@ -1,0 +1,215 @@
+"""Pure stream protocol: sub/unsub messages (V1, V2), frame decoding and routing, heartbeat rules.
+
+No sockets or tasks here; the supervisor in ``connection.py`` feeds frames in and sends what
+comes out. Section names in comments are the reference's ("WEBSOCKET API").
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final, Literal, NamedTuple
+
+import msgspec
+
+from ..models.stream import (
+    AccountUpdate,
+    Control,
+    CustodyAccountUpdate,
+    ExecutionReport,
+    FiatAccountUpdate,
+    PrivateEvent,
+    TicketInfo,
+    UnknownEvent,
+    V1Frame,
+    V2Frame,
+)
+
+__all__ = [
+    "KLINE_INTERVALS",
+    "PUBLIC_TOPICS",
+    "Liveness",
+    "MarketData",
+    "PrivateDecoder",
+    "PublicDecoder",
+    "StreamKey",
+    "Version",
+    "endpoint_path",
+    "ping_message",
+    "pong_message",
+    "subscribe_message",
+    "unsubscribe_message",
+]
+
+log = logging.getLogger("hashkey_async.streams")
+
+Version = Literal[1, 2]
+
+#: Topics of the public streams, as the exchange names them (V1 has no ``bbo``).
+PUBLIC_TOPICS: Final = {
+    1: ("depth", "trade", "kline", "realtimes"),
+    2: ("depth", "trade", "kline", "realtimes", "bbo"),
+}
+#: Kline intervals (reference, "Kline": ``kline_$interval`` / ``klineType``).
+KLINE_INTERVALS: Final = frozenset(
+    ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "1w", "1M")
+)
+
+
+class StreamKey(NamedTuple):
+    """What one public subscription is about; frames route to subscribers by this key."""
+
+    topic: str
+    symbol: str
+    interval: str = ""
+
+
+def endpoint_path(version: Version) -> str:
+    """Path of a public endpoint (reference, "Access URL")."""
+    return f"/quote/ws/v{version}"
+
+
+def _message(version: Version, key: StreamKey, event: str) -> bytes:
+    if version == 1:
+        # V1: symbol at the top level, klines as topic ``kline_$interval``, params.binary.
+        topic = f"kline_{key.interval}" if key.topic == "kline" else key.topic
+        return msgspec.json.encode(
+            {"symbol": key.symbol, "topic": topic, "event": event, "params": {"binary": False}}
+        )
+    params: dict[str, Any] = {"symbol": key.symbol}
+    if key.topic == "kline":
+        params["klineType"] = key.interval
+    return msgspec.json.encode({"topic": key.topic, "event": event, "params": params})
+
+
+def subscribe_message(version: Version, key: StreamKey) -> bytes:
+    """The ``event: sub`` request for ``key`` in the format of ``version``."""
+    return _message(version, key, "sub")
+
+
+def unsubscribe_message(version: Version, key: StreamKey) -> bytes:
+    """The ``event: cancel`` request for ``key`` in the format of ``version``."""
+    return _message(version, key, "cancel")
+
+
+def ping_message(now_ms: int) -> bytes:
+    """Client heartbeat ``{"ping": <ms>}`` (reference, "PublicStream Heartbeat")."""
+    return b'{"ping":%d}' % now_ms
+
+
+def pong_message(ts: int) -> bytes:
+    """Answer ``{"pong": ts}`` to a server ping (reference, "PrivateStream Heartbeat")."""
+    return b'{"pong":%d}' % ts
+
+
+class MarketData(NamedTuple):
+    """A decoded market frame: where it goes and the items it carries (V1 carries a list)."""
+
+    key: StreamKey
+    items: list[Any]
+
+
+_control_decoder: Final = msgspec.json.Decoder(Control, strict=False)
+
+
+class PublicDecoder:
+    """Decodes public frames of one version straight from bytes into typed structs."""
+
+    __slots__ = ("_typed", "version")
+
+    def __init__(self, version: Version) -> None:
+        self.version = version
+        self._typed: msgspec.json.Decoder[Any] = msgspec.json.Decoder(
+            V1Frame if version == 1 else V2Frame, strict=False
+        )
+
+    def decode(self, frame: str | bytes) -> MarketData | Control:
+        """A market frame routed by its key, or a ``Control`` frame (pong, ack, unknown topic).
+
+        Raises ``msgspec.DecodeError`` for bytes that are not a JSON object at all.
+        """
+        try:
+            msg = self._typed.decode(frame)
+        except msgspec.ValidationError as exc:
+            control = _control_decoder.decode(frame)
+            if control.topic is not None and control.pong is None:
+                log.warning("unhandled %s frame skipped: %s", control.topic, exc)
+            return control
+        params = msg.params
+        if self.version == 2:
+            return MarketData(StreamKey(msg.TOPIC, params.symbol, params.interval), [msg.data])
+        return MarketData(StreamKey(msg.TOPIC, msg.symbol, params.interval), msg.data)
+
+
+_PrivateUnion = (
+    ExecutionReport | AccountUpdate | CustodyAccountUpdate | FiatAccountUpdate | TicketInfo
+)
+_private_list: Final = msgspec.json.Decoder(list[_PrivateUnion], strict=False)
+_private_one: Final = msgspec.json.Decoder(_PrivateUnion, strict=False)
+_raw_list: Final = msgspec.json.Decoder(list[msgspec.Raw])
+_any_obj: Final = msgspec.json.Decoder(dict[str, Any])
+
+
+class PrivateDecoder:
+    """Decodes private frames: an array of events, or a ``{"ping": ts, ...}`` control object."""
+
+    __slots__ = ()
+
+    def decode(self, frame: str | bytes) -> list[PrivateEvent] | Control:
+        """Typed events (unknown ones as ``UnknownEvent``), or a ``Control`` frame."""
+        head = frame.lstrip()[:1]
+        if head not in ("[", b"["):
+            return _control_decoder.decode(frame)
+        try:
+            return list(_private_list.decode(frame))
+        except msgspec.ValidationError:
+            pass
+        events: list[PrivateEvent] = []
+        for raw in _raw_list.decode(frame):
+            try:
+                events.append(_private_one.decode(raw))
+            except msgspec.ValidationError as exc:
+                data = _any_obj.decode(raw)
+                kind = str(data.get("e", ""))
+                log.debug("private event %r kept untyped: %s", kind, exc)
+                events.append(UnknownEvent(kind, data))
+        return events
+
+
+class Liveness:
+    """Watchdog bookkeeping: a link with no frame (and so no pong) for 2 x interval is dead.
+
+    ``interval`` is our ping interval; on the private stream the server pings on its own
+    schedule (reference: every 30 s), so the window also stretches to twice the observed gap
+    between server pings.
+    """
+
+    __slots__ = ("_last_server_ping", "interval", "last_received", "server_ping_gap")
+
+    def __init__(self, interval: float, now: float) -> None:
+        self.interval = interval
+        self.last_received = now
+        self.server_ping_gap = 0.0
+        self._last_server_ping: float | None = None
+
+    def received(self, now: float) -> None:
+        """Any frame arrived."""
+        self.last_received = now
+
+    def server_pinged(self, now: float) -> None:
+        """The server sent a ping: learn its cadence."""
+        if self._last_server_ping is not None:
+            self.server_ping_gap = now - self._last_server_ping
+        self._last_server_ping = now
+
+    @property
+    def window(self) -> float:
+        """Seconds of silence after which the link counts as dead."""
+        return 2 * max(self.interval, self.server_ping_gap)
+
+    def deadline(self) -> float:
+        """Monotonic time at which the link is dead unless a frame arrives first."""
+        return self.last_received + self.window
+
+    def is_dead(self, now: float) -> bool:
+        """True once the silence lasted a whole window."""
+        return now >= self.deadline()

@@ -1,0 +1,331 @@
+"""``client.stream`` against a real local WebSocket server: formats, sharing, faults, backpressure."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from conftest import StreamServer
+from stream_frames import execution_report, v1_kline, v1_trades, v2_depth, v2_trade
+
+from hashkey_async import (
+    AuthenticationError,
+    ExecutionReport,
+    HashKeyClient,
+    StreamGap,
+    StreamOverflowError,
+    UnknownEvent,
+)
+from hashkey_async.streams.connection import ConnectionState
+
+V1 = "/quote/ws/v1"
+V2 = "/quote/ws/v2"
+
+
+async def test_v2_subscribe_typed_data_and_cancel_when_another_remains(
+    client: HashKeyClient, server: StreamServer
+) -> None:
+    async with client.stream.depth("BTCUSDT") as books, client.stream.trades("ETHUSDT") as trades:
+        await server.wait_until(
+            lambda: len(server.on(V2)) == 1 and len(server.on(V2)[0].subs()) == 2
+        )
+        conn = server.on(V2)[0]
+        assert conn.subs() == [
+            {"topic": "depth", "event": "sub", "params": {"symbol": "BTCUSDT"}},
+            {"topic": "trade", "event": "sub", "params": {"symbol": "ETHUSDT"}},
+        ]
+        await conn.send(v2_depth("BTCUSDT", 1))
+        await conn.send(v2_trade("ETHUSDT", 4645465192627367936))
+        async with asyncio.timeout(2):
+            book = await books.get()
+            trade = await trades.get()
+        assert book.symbol == "BTCUSDT" and book.bids[0].price == Decimal("86962.98")
+        assert book.asks[1].raw_price == "86963.00"
+        assert trade.id == 4645465192627367936 and trade.price == Decimal("2974.53")
+    await server.wait_until(lambda: conn.closed)
+    # trades left first (inner context): cancelled; then depth was the last, so the socket closed.
+    assert conn.subs()[2:] == [
+        {"topic": "trade", "event": "cancel", "params": {"symbol": "ETHUSDT"}}
+    ]
+    assert len(server.on(V2)) == 1  # both shared one connection
+    assert client.stream.state("public-v2") is ConnectionState.CLOSED
+
+
+async def test_v1_formats_kline_topic_and_array_data(
+    client: HashKeyClient, server: StreamServer
+) -> None:
+    klines = client.stream.klines("BTCUSDT", "1m", version=1)
+    trades = client.stream.trades("BTCUSDT", version=1)
+    async with klines, trades:
+        await server.wait_until(
+            lambda: len(server.on(V1)) == 1 and len(server.on(V1)[0].subs()) == 2
+        )
+        conn = server.on(V1)[0]
+        assert conn.subs() == [
+            {"symbol": "BTCUSDT", "topic": "kline_1m", "event": "sub", "params": {"binary": False}},
+            {"symbol": "BTCUSDT", "topic": "trade", "event": "sub", "params": {"binary": False}},
+        ]
+        await conn.send(v1_kline("BTCUSDT", "1m", "88888.01"))
+        await conn.send(v1_trades("BTCUSDT", [1, 2, 3]))
+        async with asyncio.timeout(2):
+            candle = await klines.get()
+            got = [(await trades.get()).id for _ in range(3)]
+        assert candle.close == Decimal("88888.01") and candle.close_time == 0
+        assert got == [1, 2, 3]
+        await klines.aclose()
+        await server.wait_until(lambda: len(conn.subs()) == 3)
+        assert conn.subs()[-1] == {
+            "symbol": "BTCUSDT",
+            "topic": "kline_1m",
+            "event": "cancel",
+            "params": {"binary": False},
+        }
+
+
+async def test_breaking_out_of_the_loop_unsubscribes_and_closes(
+    client: HashKeyClient, server: StreamServer
+) -> None:
+    async def first_book() -> Any:
+        async for book in client.stream.depth("BTCUSDT"):
+            return book
+        return None
+
+    reader = asyncio.create_task(first_book())
+    await server.wait_until(lambda: len(server.on(V2)) == 1 and bool(server.on(V2)[0].subs()))
+    await server.on(V2)[0].send(v2_depth("BTCUSDT", 7))
+    async with asyncio.timeout(2):
+        book = await reader
+    assert book.time == 7
+    await server.wait_until(lambda: server.on(V2)[0].closed)
+
+
+async def test_public_pings_and_abrupt_drop_reconnects_and_resubscribes(
+    make_client: Callable[..., HashKeyClient], server: StreamServer
+) -> None:
+    client = make_client(ws_ping_interval=0.05)
+    states: list[tuple[str, ConnectionState]] = []
+    client.stream.add_listener(lambda name, old, new: states.append((name, new)))
+    try:
+        async with client.stream.depth("BTCUSDT") as books:
+            await server.wait_until(lambda: len(server.on(V2)) == 1)
+            first = server.on(V2)[0]
+            await server.wait_until(lambda: any("ping" in m for m in first.received))
+            ping = next(m for m in first.received if "ping" in m)
+            assert set(ping) == {"ping"} and isinstance(ping["ping"], int)
+            await server.wait_until(lambda: bool(first.subs()))
+            first.abort()
+            await server.wait_until(
+                lambda: len(server.on(V2)) == 2 and bool(server.on(V2)[1].subs())
+            )
+            second = server.on(V2)[1]
+            assert second.subs() == first.subs()
+            await second.send(v2_depth("BTCUSDT", 2))
+            async with asyncio.timeout(2):
+                assert (await books.get()).time == 2
+        stats = client.stream.stats["public-v2"]
+        assert stats.reconnects == 1 and stats.drops >= 1 and stats.pongs_received >= 1
+        assert ("public-v2", ConnectionState.RECONNECTING) in states
+        assert [s for _, s in states][-1] is ConnectionState.CLOSED
+    finally:
+        await client.close()
+
+
+async def test_server_that_stops_answering_is_replaced_by_the_watchdog(
+    make_client: Callable[..., HashKeyClient], server: StreamServer
+) -> None:
+    client = make_client(ws_ping_interval=0.05)
+    try:
+        async with client.stream.trades("BTCUSDT") as trades:
+            await server.wait_until(
+                lambda: len(server.on(V2)) == 1 and bool(server.on(V2)[0].subs())
+            )
+            server.answer_pings = False  # half-open: the socket stays up but nothing comes back
+            await server.wait_until(
+                lambda: len(server.on(V2)) == 2 and bool(server.on(V2)[1].subs())
+            )
+            assert client.stream.stats["public-v2"].watchdog_kills >= 1
+            server.answer_pings = True
+            await server.on(V2)[1].send(v2_trade("BTCUSDT", 5))
+            async with asyncio.timeout(2):
+                assert (await trades.get()).id == 5
+    finally:
+        await client.close()
+
+
+async def test_malformed_frame_is_logged_skipped_and_stream_continues(
+    client: HashKeyClient, server: StreamServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with client.stream.trades("BTCUSDT") as trades:
+        await server.wait_until(lambda: len(server.on(V2)) == 1 and bool(server.on(V2)[0].subs()))
+        conn = server.on(V2)[0]
+        await conn.send('{"topic": "trade", "params": {"symbol": "BTC')
+        await conn.send({"topic": "trade", "params": {"symbol": "BTCUSDT"}, "data": {"v": "x"}})
+        await conn.send({"topic": "brand-new", "params": {"symbol": "BTCUSDT"}, "data": {}})
+        await conn.send(v2_trade("BTCUSDT", 9))
+        async with asyncio.timeout(2):
+            assert (await trades.get()).id == 9
+    stats = client.stream.stats["public-v2"]
+    assert stats.decode_errors == 1 and stats.unrouted == 2
+    assert "malformed frame skipped" in caplog.text
+
+
+async def test_slow_consumer_depth_conflates_trades_overflow_others_unaffected(
+    client: HashKeyClient, server: StreamServer
+) -> None:
+    books = client.stream.depth("BTCUSDT", queue_size=4)
+    slow = client.stream.trades("ETHUSDT", queue_size=5)
+    fast = client.stream.trades("ETHUSDT", queue_size=100)
+    async with books, slow, fast:
+        await server.wait_until(
+            lambda: len(server.on(V2)) == 1 and len(server.on(V2)[0].subs()) == 2
+        )
+        conn = server.on(V2)[0]
+        for t in range(1, 31):
+            await conn.send(v2_depth("BTCUSDT", t))
+        for i in range(1, 21):
+            await conn.send(v2_trade("ETHUSDT", i))
+        async with asyncio.timeout(2):
+            assert [(await fast.get()).id for _ in range(20)] == list(range(1, 21))
+            latest = await books.get()
+            assert latest.time == 30 and len(books.queue) == 0  # conflated to the latest
+            assert [(await slow.get()).id for _ in range(5)] == [1, 2, 3, 4, 5]
+            with pytest.raises(StreamOverflowError) as info:
+                await slow.get()
+        assert info.value.dropped == 15 and slow.queue.dropped == 15
+        assert books.queue.conflated == 29
+        # The overflowing subscription keeps running after the error.
+        await conn.send(v2_trade("ETHUSDT", 21))
+        async with asyncio.timeout(2):
+            assert (await slow.get()).id == 21
+    assert client.stream.stats["public-v2"].drops == 0
+
+
+# --- private stream ---------------------------------------------------------------------------
+
+
+def _private(server: StreamServer) -> list[Any]:
+    return [c for c in server.conns if c.path.startswith("/api/v1/ws/")]
+
+
+async def test_private_pong_keepalive_schedule_and_delete_on_close(
+    make_client: Callable[..., HashKeyClient], server: StreamServer
+) -> None:
+    server.private_ping_interval = 0.05
+    client = make_client(listen_key_keepalive_interval=0.05)
+    try:
+        async with client.stream.user() as events:
+            await server.wait_until(lambda: len(_private(server)) == 1)
+            conn = _private(server)[0]
+            assert conn.path == "/api/v1/ws/key1"
+            await server.wait_until(
+                lambda: any(m.get("pong") == 1748504490001 for m in conn.received)
+            )
+            await server.wait_until(lambda: server.rest_calls.count(("PUT", "key1")) >= 2)
+            await conn.send([execution_report(2113879002607330816)])
+            async with asyncio.timeout(2):
+                event = await events.get()
+            assert isinstance(event, ExecutionReport)
+            assert event.order_id == 2113879002607330816 and event.price == Decimal("3150.11")
+        await server.wait_until(lambda: ("DELETE", "key1") in server.rest_calls and conn.closed)
+    finally:
+        await client.close()
+    assert server.rest_calls[0] == ("POST", None)
+
+
+async def test_key_expiry_new_key_gap_event_stream_continues(
+    client: HashKeyClient, server: StreamServer
+) -> None:
+    async with client.stream.user() as events:
+        await server.wait_until(lambda: len(_private(server)) == 1)
+        await server.expire_keys()
+        await server.wait_until(lambda: len(server.live("/api/v1/ws/key2")) == 1)
+        conn = server.live("/api/v1/ws/key2")[0]
+        await conn.send([execution_report(42, "FILLED"), {"e": "somethingNew", "E": "1"}])
+        async with asyncio.timeout(2):
+            gap = await events.get()
+            report = await events.get()
+            unknown = await events.get()
+        assert isinstance(gap, StreamGap) and gap.ended_at >= gap.started_at > 0
+        assert "closed by server" in gap.reason
+        assert isinstance(report, ExecutionReport) and report.status == "FILLED"
+        assert unknown == UnknownEvent("somethingNew", {"e": "somethingNew", "E": "1"})
+        assert client.stream.listen_key == "key2"
+
+
+async def test_keepalive_failure_renews_key_and_reconnects(
+    make_client: Callable[..., HashKeyClient], server: StreamServer
+) -> None:
+    client = make_client(listen_key_keepalive_interval=0.05)
+    try:
+        async with client.stream.user() as events:
+            await server.wait_until(lambda: len(_private(server)) == 1)
+            server.fail_keepalive = True
+            await server.wait_until(lambda: len(server.live("/api/v1/ws/key2")) == 1)
+            server.fail_keepalive = False
+            async with asyncio.timeout(2):
+                gap = await events.get()
+            assert isinstance(gap, StreamGap) and "keepalive failed" in gap.reason
+            assert _private(server)[0].closed
+    finally:
+        await client.close()
+
+
+async def test_private_overflow_becomes_a_gap_event(
+    client: HashKeyClient, server: StreamServer
+) -> None:
+    async with client.stream.user(queue_size=2) as events:
+        await server.wait_until(lambda: len(_private(server)) == 1)
+        conn = _private(server)[0]
+        await conn.send([execution_report(i) for i in range(1, 6)])
+        async with asyncio.timeout(2):
+            got = [await events.get() for _ in range(3)]
+            await conn.send([execution_report(6)])
+            assert [e.order_id for e in got[:2]] == [1, 2]  # type: ignore[union-attr]
+            assert got[2] == StreamGap(got[2].started_at, got[2].ended_at, "overflow", 3)  # type: ignore[union-attr]
+            assert (await events.get()).order_id == 6  # type: ignore[union-attr]
+
+
+async def test_user_stream_without_credentials_fails_fast(
+    make_client: Callable[..., HashKeyClient], server: StreamServer
+) -> None:
+    client = make_client(api_key=None, api_secret=None)
+    try:
+        with pytest.raises(AuthenticationError):
+            async with asyncio.timeout(2):
+                async for _ in client.stream.user():
+                    pass
+        assert server.rest_calls == []
+    finally:
+        await client.close()
+
+
+async def test_close_cancels_every_task_and_closes_every_socket(
+    make_client: Callable[..., HashKeyClient], server: StreamServer
+) -> None:
+    server.private_ping_interval = 0.05
+    before = asyncio.all_tasks()
+    client = make_client(listen_key_keepalive_interval=0.05)
+    books = client.stream.depth("BTCUSDT")
+    ticks = client.stream.ticker("BTCUSDT", version=1)
+    user = client.stream.user()
+    await books.__aenter__()
+    await ticks.__aenter__()
+    await user.__aenter__()
+    await server.wait_until(lambda: len(server.live()) == 3)
+    await client.close()
+    await server.wait_until(lambda: not server.live())
+    server_side = ("RequestHandler.", "StreamServer.")
+    leftover = [
+        t
+        for t in asyncio.all_tasks() - before
+        if not t.done() and not t.get_coro().__qualname__.startswith(server_side)  # type: ignore[union-attr]
+    ]
+    assert leftover == []
+    assert ("DELETE", "key1") in server.rest_calls
+    with pytest.raises(StopAsyncIteration):
+        await books.get()
+    assert json.dumps(client.stream.stats["private"].__dict__)  # counters stay readable
