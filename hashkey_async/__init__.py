@@ -1,6 +1,7 @@
 """hashkey_async: asyncio SDK for the HashKey exchange (REST + WebSocket)."""
 
 from .client import HashKeyClient
+from .enums import OrderStatus, OrderType, Side, StpMode, TimeInForce
 from .errors import (
     APIError,
     AuthenticationError,
@@ -43,6 +44,9 @@ from .models.stream import (
     Trade,
     UnknownEvent,
 )
+from .models.trading import Order
+from .orders import OrderRequest, build_order, new_client_order_id
+from .rules import FilterViolation, SymbolRules
 from .streams.connection import ConnectionState, ConnectionStats
 
 __all__ = [
@@ -61,32 +65,43 @@ __all__ = [
     "ExecutionStatusUnknown",
     "FiatAccountUpdate",
     "FilterError",
+    "FilterViolation",
     "HashKeyClient",
     "HashKeyError",
     "IPBannedError",
     "InsufficientBalanceError",
     "InvalidParameterError",
     "Kline",
+    "Order",
     "OrderAlreadyCancelledError",
     "OrderAlreadyFilledError",
     "OrderCompletedError",
     "OrderError",
     "OrderNotFoundError",
     "OrderRejectedError",
+    "OrderRequest",
+    "OrderStatus",
+    "OrderType",
     "PermissionDeniedError",
     "PrivateEvent",
     "RateLimitError",
     "ServerError",
+    "Side",
+    "StpMode",
     "StreamError",
     "StreamGap",
     "StreamOverflowError",
+    "SymbolRules",
     "Ticker",
     "TicketInfo",
+    "TimeInForce",
     "TimestampError",
     "Trade",
     "TransportError",
     "UnknownEvent",
     "WalletError",
+    "build_order",
+    "new_client_order_id",
 ]
 
 __version__ = "0.1.0"

@@ -89,8 +89,8 @@ TEST_ORDER: Final = Endpoint[Empty]("test_order", "POST", "/api/v1/spot/orderTes
 CREATE_ORDER: Final = Endpoint[trading.Order]("create_order", "POST", "/api/v1.1/spot/order", _T, 1, _O, trading.Order)
 CREATE_ORDERS: Final = Endpoint[trading.BatchOrderResponse]("create_orders", "POST", "/api/v1.1/spot/batchOrders", _T, 1, _O, trading.BatchOrderResponse)
 CANCEL_ORDER: Final = Endpoint[trading.Order]("cancel_order", "DELETE", "/api/v1/spot/order", _T, 1, _O, trading.Order)
-CANCEL_OPEN_ORDERS: Final = Endpoint[trading.CodeResponse]("cancel_open_orders", "DELETE", "/api/v1/spot/openOrders", _T, 1, _O, trading.CodeResponse)
-CANCEL_ALL_OPEN_ORDERS: Final = Endpoint[trading.CodeResponse]("cancel_all_open_orders", "DELETE", "/api/v1/spot/cancelAllOpenOrders", _T, 1, _O, trading.CodeResponse)
+CANCEL_OPEN_ORDERS: Final = Endpoint[trading.SuccessResponse]("cancel_open_orders", "DELETE", "/api/v1/spot/openOrders", _T, 1, _O, trading.SuccessResponse)
+CANCEL_ALL_OPEN_ORDERS: Final = Endpoint[trading.CancelAllResponse]("cancel_all_open_orders", "DELETE", "/api/v1/spot/cancelAllOpenOrders", _T, 1, _O, trading.CancelAllResponse)
 CANCEL_ORDERS_BY_IDS: Final = Endpoint[trading.CancelByIdsResponse]("cancel_orders_by_ids", "DELETE", "/api/v1/spot/cancelOrderByIds", _T, 1, _O, trading.CancelByIdsResponse)
 GET_ORDER: Final = Endpoint[trading.Order]("get_order", "GET", "/api/v1/spot/order", _U, 1, _Q, trading.Order)
 OPEN_ORDERS: Final = Endpoint[list[trading.Order]]("open_orders", "GET", "/api/v1/spot/openOrders", _U, 1, _Q, list[trading.Order])
@@ -106,7 +106,7 @@ API_KEY_TYPE: Final = Endpoint[account.ApiKeyType]("api_key_type", "GET", "/api/
 FIAT_HISTORY: Final = Endpoint[list[account.FiatRecord]]("fiat_history", "GET", "/api/v1/account/fiat/history", _U, 5, _Q, list[account.FiatRecord])
 BALANCE_FLOW: Final = Endpoint[list[account.BalanceFlow]]("balance_flow", "GET", "/api/v1/account/balanceFlow", _U, 5, _Q, list[account.BalanceFlow])
 CHAIN_TYPES: Final = Endpoint[list[account.ChainType]]("chain_types", "GET", "/api/v1/account/chainType", _U, 1, _Q, list[account.ChainType])
-COIN_INFO: Final = Endpoint[list[account.CoinInfo]]("coin_info", "GET", "/api/v1/coinInfo", _U, 1, _Q, list[account.CoinInfo])
+COIN_INFO: Final = Endpoint[account.CoinInfo]("coin_info", "GET", "/api/v1/coinInfo", _U, 1, _Q, account.CoinInfo)
 
 # --- Sub Account -------------------------------------------------------------
 SUB_OPEN_ORDERS: Final = Endpoint[list[trading.Order]]("open_orders", "GET", "/api/v1/spot/subAccount/openOrders", _U, 1, _Q, list[trading.Order])
