@@ -110,9 +110,14 @@ class OfflineExchange:
         return int(time.time() * 1000) + self.faults.clock_skew_ms
 
     def client(self, **kwargs: Any) -> HashKeyClient:
-        """A ``HashKeyClient`` pointed at this exchange with the default account's keys."""
+        """A ``HashKeyClient`` pointed at this exchange with the default account's keys.
+
+        Its rate limiter paces at the exchange's configured per-key rates.
+        """
         kwargs.setdefault("api_key", self.api_key)
         kwargs.setdefault("api_secret", self.api_secret)
+        kwargs.setdefault("order_rate", self.config.order_rate)
+        kwargs.setdefault("query_rate", self.config.query_rate)
         return HashKeyClient(base_url=self.rest_url, stream_url=self.stream_url, **kwargs)
 
     async def start(self) -> None:
