@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -29,6 +30,8 @@ Number = Decimal | str | int | float
 
 #: Characters left unescaped in query values: what the exchange's examples send bare.
 _SAFE: Final = "-_.~,"
+#: Values made only of those and ASCII alphanumerics need no quoting (the common case).
+_PLAIN: Final = re.compile(r"[A-Za-z0-9\-_.~,]*").fullmatch
 
 
 @lru_cache(maxsize=256)
@@ -107,8 +110,11 @@ def encode_query(params: Mapping[str, object] | Iterable[tuple[str, object]]) ->
     Keys are camelCased, ``None`` values dropped, order preserved.
     """
     items = params.items() if isinstance(params, Mapping) else params
-    return "&".join(
-        f"{camel(key)}={quote(encode_value(value), safe=_SAFE)}"
-        for key, value in items
-        if value is not None
-    )
+    parts = []
+    for key, value in items:
+        if value is None:
+            continue
+        kind = type(value)
+        text = value if kind is str else str(value) if kind is int else encode_value(value)
+        parts.append(f"{camel(key)}={text if _PLAIN(text) else quote(text, safe=_SAFE)}")
+    return "&".join(parts)

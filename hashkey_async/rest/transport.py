@@ -255,7 +255,7 @@ class Transport:
                 endpoint.method,
                 URL(url, encoded=True),
                 data=body or None,
-                headers=headers,
+                headers=headers or None,
                 timeout=self._timeout,
             ) as response:
                 status = response.status
