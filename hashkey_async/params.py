@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Final
+from typing import Final, cast
 from urllib.parse import quote
 
 from .errors import InvalidParameterError
@@ -115,6 +115,12 @@ def encode_query(params: Mapping[str, object] | Iterable[tuple[str, object]]) ->
         if value is None:
             continue
         kind = type(value)
-        text = value if kind is str else str(value) if kind is int else encode_value(value)
+        # Exact str / int (not bool, not enums) are the common case: skip the general path.
+        if kind is str:
+            text = cast(str, value)
+        elif kind is int:
+            text = str(value)
+        else:
+            text = encode_value(value)
         parts.append(f"{camel(key)}={text if _PLAIN(text) else quote(text, safe=_SAFE)}")
     return "&".join(parts)

@@ -1,8 +1,12 @@
 """Exact parameter encoding."""
 
+import enum
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hashkey_async.errors import InvalidParameterError
 from hashkey_async.params import camel, encode_query, encode_value, to_decimal
@@ -54,3 +58,44 @@ def test_to_decimal_accepts_exact_inputs() -> None:
     assert to_decimal("q", "0.01") == Decimal("0.01")
     assert to_decimal("q", 0.25) == Decimal("0.25")
     assert to_decimal("q", 3) == Decimal(3)
+
+
+class Side(enum.Enum):
+    BUY = "BUY"
+
+
+class Level(enum.IntEnum):
+    ONE = 1
+
+
+def test_enums_bools_and_decimals_take_the_general_path() -> None:
+    query = encode_query(
+        [
+            ("side", Side.BUY),
+            ("scale", Level.ONE),
+            ("flag", True),
+            ("price", Decimal("1E-7")),
+            ("qty", 0.5),
+        ]
+    )
+    assert query == "side=BUY&scale=1&flag=true&price=0.0000001&qty=0.5"
+
+
+def test_encode_query_quotes_non_ascii_and_plus_and_slash() -> None:
+    assert encode_query({"memo": "café+1/2"}) == "memo=caf%C3%A9%2B1%2F2"
+    assert encode_query({"empty": ""}) == "empty="
+
+
+def test_unencodable_value_is_refused() -> None:
+    with pytest.raises(InvalidParameterError):
+        encode_query({"x": object()})
+
+
+@given(st.text(max_size=30))
+def test_fast_path_matches_full_quoting(text: str) -> None:
+    assert encode_query({"v": text}) == "v=" + quote(text, safe="-_.~,")
+
+
+@given(st.integers())
+def test_ints_render_plainly(number: int) -> None:
+    assert encode_query({"n": number}) == f"n={number}"
