@@ -576,3 +576,45 @@ def test_server_time_model() -> None:
     assert SERVER_TIME.decoder.decode(b'{"serverTime":"1764229341307"}') == ServerTime(
         1764229341307
     )
+
+
+async def test_concurrent_orders_against_a_strict_rolling_window_server_see_no_429() -> None:
+    """20 concurrent orders, server allows 10 in any rolling second: no 429, ~1.05 s total."""
+    arrivals: list[float] = []
+    rejected = 0
+
+    async def handler(request: web.Request) -> web.Response:
+        nonlocal rejected
+        now = asyncio.get_running_loop().time()
+        if sum(1 for t in arrivals if now - t < 1.0) >= 10:
+            rejected += 1
+            return web.json_response({"code": "-1015", "msg": "Too many"}, status=429)
+        arrivals.append(now)
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_post("/api/v1/probe/order", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    transport = Transport(
+        ClientConfig(
+            rest_url=f"http://127.0.0.1:{port}", stream_url="ws://unused", time_sync_interval=None
+        ),
+        Credentials(KEY, SECRET),
+    )
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    try:
+        async with asyncio.timeout(10):
+            await asyncio.gather(
+                *(transport.request(ORDER_POST, {"client_order_id": str(n)}) for n in range(20))
+            )
+    finally:
+        await transport.close()
+        await runner.cleanup()
+    elapsed = loop.time() - start
+    assert rejected == 0 and len(arrivals) == 20
+    assert 1.0 <= elapsed < 2.0
+    assert all(arrivals[i + 10] - arrivals[i] >= 1.0 for i in range(len(arrivals) - 10))
