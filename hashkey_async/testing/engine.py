@@ -1013,7 +1013,7 @@ class Engine:
             "C": False,
             "v": "0",
             "reqAmt": fmt(order.req_amount),
-            "d": str(fill.trade_id) if fill else "",
+            "d": str(fill.trade_id) if fill else "0",
             "r": fmt(max(order.remaining, _ZERO)),
             "V": fmt(order.avg_price),
             "P": "0",
