@@ -873,9 +873,13 @@ class RestApi:
         coin = call.need("coinId")
         return [{"coinId": coin, "coinName": coin, "chainTypeList": _CHAINS.get(coin, ["ETH"])}]
 
-    def coin_info(self, call: Call) -> list[dict[str, Any]]:
-        """Reference, "Get Coin Information" (the coin rows of exchange information)."""
-        return [self._coin(call.need("coinId"))]
+    def coin_info(self, call: Call) -> dict[str, Any]:
+        """Reference, "Get Coin Information"."""
+        return {
+            "timezone": "UTC",
+            "serverTime": call.now,
+            "coins": [self._coin(call.need("coinId"))],
+        }
 
     # --- sub account ------------------------------------------------------------
     def sub_open_orders(self, call: Call) -> list[dict[str, Any]]:
