@@ -10,7 +10,7 @@ import pytest
 from aioresponses import aioresponses
 from mockrest import BASE, Recorder
 
-from hashkey_async import AuthenticationError, HashKeyClient, HashKeyError
+from hashkey_async import AuthenticationError, HashKeyClient, HashKeyError, TransportError
 from hashkey_async.ratelimit import Bucket
 
 KEY = "myApiKey1234567890"
@@ -105,6 +105,9 @@ async def test_own_session_is_closed_and_close_is_idempotent(mocked: Recorder) -
     await client.close()
     await client.close()
     assert session.closed
+    with pytest.raises(TransportError, match="closed"):
+        await client.market.ping()  # no new session is opened behind the user's back
+    assert len(mocked.calls) == 1
 
 
 async def test_no_log_line_or_error_contains_the_secret(

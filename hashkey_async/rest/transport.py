@@ -131,6 +131,7 @@ class Transport:
         self.clock = clock or ServerClock()
         self._session = session
         self._owns_session = session is None
+        self._closed = False
         self._timeout = aiohttp.ClientTimeout(total=config.request_timeout)
         self._sleep = sleep
         self._rand = rand
@@ -139,13 +140,16 @@ class Transport:
     def _get_session(self) -> aiohttp.ClientSession:
         session = self._session
         if session is None or session.closed:
+            if self._closed:
+                raise TransportError("the client is closed")
             if not self._owns_session:
                 raise TransportError("the caller-owned aiohttp session is closed")
             session = self._session = aiohttp.ClientSession()
         return session
 
     async def close(self) -> None:
-        """Close the session if this transport created it."""
+        """Close the session if this transport created it; later calls raise TransportError."""
+        self._closed = True
         if self._owns_session and self._session is not None:
             await self._session.close()
             self._session = None
