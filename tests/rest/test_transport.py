@@ -618,3 +618,41 @@ async def test_concurrent_orders_against_a_strict_rolling_window_server_see_no_4
     assert rejected == 0 and len(arrivals) == 20
     assert 1.0 <= elapsed < 2.0
     assert all(arrivals[i + 10] - arrivals[i] >= 1.0 for i in range(len(arrivals) - 10))
+
+
+async def test_per_request_timeout_against_a_stalled_server() -> None:
+    """A server that never answers: POST -> ExecutionStatusUnknown, GET -> TransportError."""
+    release = asyncio.Event()
+
+    async def stall(_: web.Request) -> web.Response:
+        await release.wait()
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_post("/api/v1/probe/order", stall)
+    app.router.add_get("/quote/v1/depth", stall)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    transport = Transport(
+        ClientConfig(
+            rest_url=f"http://127.0.0.1:{port}",
+            stream_url="ws://unused",
+            time_sync_interval=None,
+            request_timeout=0.2,
+            max_retries=0,
+        ),
+        Credentials(KEY, SECRET),
+    )
+    try:
+        async with asyncio.timeout(5):
+            with pytest.raises(ExecutionStatusUnknown) as info:
+                await transport.request(ORDER_POST, {"client_order_id": "slow-1"})
+            assert info.value.client_order_id == "slow-1"
+            with pytest.raises(TransportError, match="Timeout"):
+                await transport.request(DEPTH, {"symbol": "X"})
+    finally:
+        release.set()
+        await transport.close()
+        await runner.cleanup()
