@@ -7,6 +7,9 @@ import signal
 import sys
 
 import aiohttp
+import pytest
+
+from hashkey_async.cli import main
 
 STARTUP = 15.0
 
@@ -48,3 +51,29 @@ async def test_serve_runs_a_reachable_exchange_until_interrupted() -> None:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+def test_demo_tours_the_offline_exchange(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    for expected in (
+        "tick size     0.01",
+        "best bid",
+        "sent          BUY 0.01234 @ ",  # 0.0123456 rounded down to the step 0.00001
+        "executionReport NEW BUY 0.01234",
+        "ticketInfo",
+        "executionReport FILLED",
+        "USDT          free",
+        "executionReport CANCELED BUY 0.01234",
+        "Done.",
+    ):
+        assert expected in out
+
+
+def test_live_demo_needs_keys(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("HASHKEY_API_KEY", raising=False)
+    monkeypatch.delenv("HASHKEY_API_SECRET", raising=False)
+    assert main(["demo", "--live"]) == 2
+    assert "HASHKEY_API_KEY" in capsys.readouterr().out
