@@ -4,16 +4,16 @@ The tree::
 
     HashKeyError
     ├── AuthenticationError        missing/invalid key, bad signature, expired key (0001 sig, 0102, 0103, -1002)
-    ├── PermissionDeniedError      key lacks a permission, IP not whitelisted (0104, 0202, -1005, -3117, -1186, ...)
-    ├── RateLimitError             429, 0003, -1015, -3145 (and a bucket suspended after a 429)
-    │   └── IPBannedError          418: every call fails fast until the ban ends
-    ├── TimestampError             -1021: request outside recvWindow (the client resyncs and retries once)
-    ├── ExecutionStatusUnknown     5xx, -1006, -1007, -1146, timeouts on a call that may have taken effect
+    ├── ExecutionStatusUnknown     5xx, -1006, -1007, -1146, timeouts on a call that may have taken effect (not GET)
     ├── TransportError             the request never got an answer (connection refused, DNS, reset before send)
     ├── DecodeError                the server answered something we could not decode
     ├── StreamError                a WebSocket stream failed in a way the supervisor reports to the user
     │   └── StreamOverflowError    a never-drop subscriber fell behind its bound
     └── APIError                   the exchange rejected the request (carries status, code, message)
+        ├── PermissionDeniedError  key lacks a permission, IP not whitelisted (0104, 0202, -1005, -3117, -1186, ...)
+        ├── RateLimitError         429, 0003, -1015, -3145 (and a bucket suspended after a 429)
+        │   └── IPBannedError      418: every call fails fast until the ban ends
+        ├── TimestampError         -1021: request outside recvWindow (the client resyncs and retries once)
         ├── BadRequestError        malformed or invalid parameters (0001, -1004, -1130, -1115, ...)
         │   └── FilterError        price/quantity/notional outside the symbol's rules (-1132..-1140, 0210, ...)
         ├── OrderError             order-state failures
@@ -25,7 +25,7 @@ The tree::
         │   └── OrderRejectedError       -2010, -1156, -1149, -2011, -1150, ...
         ├── InsufficientBalanceError     0401, -4003
         ├── WalletError                  withdraw/deposit/address/transfer failures (-1160..-1215, -4xxx, -5xxx)
-        └── ServerError                  -1000, -1001, unknown codes on a 4xx
+        └── ServerError                  -1000, -1001, unknown codes; a GET still failing 5xx after its retries
 
 `ValueError` subclasses (`InvalidParameterError`) are raised for bad arguments before
 any request is sent; they sit outside the tree so ``except HashKeyError`` never hides a bug.

@@ -128,3 +128,18 @@ def test_invalid_parameter_is_a_value_error_outside_the_tree() -> None:
     error = InvalidParameterError("price", "must be positive")
     assert isinstance(error, ValueError) and not isinstance(error, HashKeyError)
     assert error.field == "price" and "price" in str(error)
+
+
+def test_the_tree_is_as_the_module_docstring_draws_it() -> None:
+    for cls in (
+        PermissionDeniedError,
+        RateLimitError,
+        TimestampError,
+        BadRequestError,
+        ServerError,
+        WalletError,
+    ):
+        assert issubclass(cls, APIError)
+    assert issubclass(IPBannedError, RateLimitError) and issubclass(FilterError, BadRequestError)
+    for cls in (AuthenticationError, ExecutionStatusUnknown):
+        assert issubclass(cls, HashKeyError) and not issubclass(cls, APIError)
