@@ -20,13 +20,12 @@ import aiohttp
 
 from ..config import ClientConfig
 from ..errors import InvalidParameterError, StreamError
-from ..models.stream import Bbo, Depth, Kline, PrivateEvent, StreamGap, Ticker, Trade
+from ..models.stream import Bbo, Control, Depth, Kline, PrivateEvent, StreamGap, Ticker, Trade
 from ..rest.user_stream import UserStreamResource
 from .backoff import DEFAULT_BASE_DELAY, Backoff
 from .connection import Connection, ConnectionState, ConnectionStats, StateListener
 from .protocol import (
     KLINE_INTERVALS,
-    MarketData,
     PrivateDecoder,
     PublicDecoder,
     StreamKey,
@@ -64,15 +63,17 @@ class PublicChannel:
     def handle(self, frame: str | bytes, stats: ConnectionStats) -> bytes | None:
         """Decode once and hand the items to every subscriber of the frame's key."""
         msg = self._decoder.decode(frame)
-        if isinstance(msg, MarketData):
-            queues = self.registry.get(msg.key)
+        if type(msg) is tuple:
+            key, items = msg
+            queues = self.registry.get(key)  # type: ignore[arg-type]
             if queues is None:
                 stats.unrouted += 1
                 return None
             for queue in queues:
-                for item in msg.items:
+                for item in items:
                     queue.put(item)
             return None
+        assert isinstance(msg, Control)
         if msg.pong is not None:
             stats.pongs_received += 1
         elif msg.ping is not None:
@@ -219,7 +220,6 @@ def _version(version: int) -> Version:
     raise InvalidParameterError("version", f"must be 1 or 2, got {version!r}")
 
 
-_by_symbol: Final[Callable[[Any], Hashable]] = attrgetter("symbol")
 _by_time: Final[Callable[[Any], Hashable]] = attrgetter("time")
 
 
@@ -285,7 +285,7 @@ class StreamManager:
     ) -> Subscription[Depth]:
         """Order book snapshots; a slow consumer gets the latest one (conflated)."""
         key = StreamKey("depth", _symbol(symbol))
-        return self._public_sub(key, _version(version), Policy.CONFLATE, _by_symbol, queue_size)
+        return self._public_sub(key, _version(version), Policy.CONFLATE, None, queue_size)
 
     def trades(
         self, symbol: str, *, version: int = 2, queue_size: int | None = None
@@ -308,7 +308,7 @@ class StreamManager:
     ) -> Subscription[Ticker]:
         """24h rolling ticker (topic ``realtimes``); conflated."""
         key = StreamKey("realtimes", _symbol(symbol))
-        return self._public_sub(key, _version(version), Policy.CONFLATE, _by_symbol, queue_size)
+        return self._public_sub(key, _version(version), Policy.CONFLATE, None, queue_size)
 
     def bbo(
         self, symbol: str, *, version: int = 2, queue_size: int | None = None
@@ -317,7 +317,7 @@ class StreamManager:
         if _version(version) != 2:
             raise InvalidParameterError("version", "bbo exists only on the V2 stream")
         key = StreamKey("bbo", _symbol(symbol))
-        return self._public_sub(key, 2, Policy.CONFLATE, _by_symbol, queue_size)
+        return self._public_sub(key, 2, Policy.CONFLATE, None, queue_size)
 
     def _public_sub(
         self,

@@ -101,11 +101,9 @@ def pong_message(ts: int) -> bytes:
     return b'{"pong":%d}' % ts
 
 
-class MarketData(NamedTuple):
-    """A decoded market frame: where it goes and the items it carries (V1 carries a list)."""
-
-    key: StreamKey
-    items: list[Any]
+#: A decoded market frame: ``(key, items)``; the key is a plain tuple equal to its ``StreamKey``
+#: (building a named tuple per frame costs more than the dict lookup it feeds). V1 carries a list.
+MarketData = tuple[tuple[str, str, str], list[Any]]
 
 
 _control_decoder: Final = msgspec.json.Decoder(Control, strict=False)
@@ -136,8 +134,8 @@ class PublicDecoder:
             return control
         params = msg.params
         if self.version == 2:
-            return MarketData(StreamKey(msg.TOPIC, params.symbol, params.interval), [msg.data])
-        return MarketData(StreamKey(msg.TOPIC, msg.symbol, params.interval), msg.data)
+            return (msg.TOPIC, params.symbol, params.interval), [msg.data]
+        return (msg.TOPIC, msg.symbol, params.interval), msg.data
 
 
 _PrivateUnion = (

@@ -143,7 +143,9 @@ class SubscriberQueue(Generic[T]):
             loss.dropped = 1
             self.overflows += 1
             items.append(loss)
-        self._wake()
+        waiter = self._waiter  # inlined ``_wake``: this is the per-frame hot path
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def put_many(self, items: Iterable[T]) -> None:
         """Queue several items in order."""
@@ -204,10 +206,12 @@ class SubscriberQueue(Generic[T]):
 class Registry(Generic[K, T]):
     """Live subscriptions by key; the supervisor replays every key after a reconnect."""
 
-    __slots__ = ("_by_key",)
+    __slots__ = ("_by_key", "get")
 
     def __init__(self) -> None:
         self._by_key: dict[K, list[SubscriberQueue[T]]] = {}
+        #: ``get(key)``: subscribers of ``key`` or None (the dict's own ``get``: no extra call).
+        self.get = self._by_key.get
 
     def add(self, key: K, queue: SubscriberQueue[T]) -> bool:
         """Register ``queue`` under ``key``; True if it is the key's first subscriber."""
@@ -225,10 +229,6 @@ class Registry(Generic[K, T]):
             return False
         del self._by_key[key]
         return True
-
-    def get(self, key: K) -> list[SubscriberQueue[T]] | None:
-        """Subscribers of ``key`` (None if nobody listens)."""
-        return self._by_key.get(key)
 
     def live_keys(self) -> list[K]:
         """Every live key, in subscription order."""
