@@ -94,17 +94,17 @@ def serve_in_child(count: int, levels: int) -> tuple[multiprocessing.Process, Pi
 async def bare(port: int, count: int) -> tuple[float, int]:
     """Bare aiohttp + msgspec typed loop: seconds for ``count`` frames, frames decoded."""
     decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(V2Frame)
-    async with aiohttp.ClientSession() as session:
-        async with session.ws_connect(f"ws://127.0.0.1:{port}/quote/ws/v2") as ws:
-            await ws.send_str('{"topic":"depth","event":"sub","params":{"symbol":"BTCUSDT"}}')
-            start = time.perf_counter()
-            seen = 0
-            async for msg in ws:
-                frame = decoder.decode(msg.data)
-                seen += 1
-                if frame.data.time == count:
-                    break
-            return time.perf_counter() - start, seen
+    url = f"ws://127.0.0.1:{port}/quote/ws/v2"
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        await ws.send_str('{"topic":"depth","event":"sub","params":{"symbol":"BTCUSDT"}}')
+        start = time.perf_counter()
+        seen = 0
+        async for msg in ws:
+            frame = decoder.decode(msg.data)
+            seen += 1
+            if frame.data.time == count:
+                break
+        return time.perf_counter() - start, seen
 
 
 async def ours(port: int, count: int) -> tuple[float, int, int]:
