@@ -9,7 +9,7 @@ fields that older payloads omit have defaults.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TypeVar
+from typing import Final, TypeVar
 
 import msgspec
 
@@ -35,6 +35,7 @@ __all__ = [
     "TickerPrice",
     "Trade",
     "TradeAmountFilter",
+    "decode_exchange_info_lenient",
 ]
 
 _ZERO = Decimal(0)
@@ -298,3 +299,39 @@ class BookTicker(
     ask_price: Decimal | None = None
     ask_quantity: Decimal | None = None
     time: int = 0
+
+
+#: The ``filterType`` values the tagged union knows.
+KNOWN_FILTER_TYPES: Final = frozenset(
+    cls.__struct_config__.tag
+    for cls in (
+        PriceFilter,
+        LotSizeFilter,
+        MinNotionalFilter,
+        TradeAmountFilter,
+        LimitTradingFilter,
+        MarketTradingFilter,
+        OpenQuoteFilter,
+    )
+)
+
+_generic_decoder: Final = msgspec.json.Decoder(float_hook=Decimal)
+
+
+def decode_exchange_info_lenient(raw: bytes) -> ExchangeInfo:
+    """Decode exchangeInfo, dropping filters whose ``filterType`` is new to us.
+
+    The typed decoder rejects an unknown tag; this slower path (used only after it failed)
+    keeps every symbol and every known filter. JSON floats are read as exact Decimals.
+    """
+    data = _generic_decoder.decode(raw)
+    if isinstance(data, dict):
+        for symbol in data.get("symbols") or ():
+            filters = symbol.get("filters") if isinstance(symbol, dict) else None
+            if isinstance(filters, list):
+                symbol["filters"] = [
+                    f
+                    for f in filters
+                    if isinstance(f, dict) and f.get("filterType") in KNOWN_FILTER_TYPES
+                ]
+    return msgspec.convert(data, ExchangeInfo, strict=False)

@@ -8,6 +8,7 @@ Resource methods in ``rest/*.py`` are thin typed wrappers that name a row.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Generic, TypeVar
 
@@ -47,7 +48,9 @@ class Endpoint(Generic[T]):
     """One REST endpoint. ``decoder`` is built once from ``model``.
 
     The decoder is lax (``strict=False``) so ids and times that real servers send as
-    strings (``"t": "1721909189304"``) still decode into ints.
+    strings (``"t": "1721909189304"``) still decode into ints. ``lenient``, if set, is
+    tried (off the hot path) when that decoder fails, for answers whose shape may grow
+    in ways a typed decoder cannot follow (new filter types in exchangeInfo).
     """
 
     name: str
@@ -57,6 +60,7 @@ class Endpoint(Generic[T]):
     weight: int
     bucket: Bucket
     model: Any
+    lenient: Callable[[bytes], T] | None = field(default=None, repr=False, compare=False)
     decoder: msgspec.json.Decoder[T] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -75,7 +79,7 @@ _O, _Q, _P = Bucket.ORDER, Bucket.QUERY, Bucket.PUBLIC
 # --- Public Market Data + Miscellaneous -------------------------------------
 PING: Final = Endpoint[Empty]("ping", "GET", "/api/v1/ping", _N, 1, _P, Empty)
 SERVER_TIME: Final = Endpoint[market.ServerTime]("server_time", "GET", "/api/v1/time", _N, 1, _P, market.ServerTime)
-EXCHANGE_INFO: Final = Endpoint[market.ExchangeInfo]("exchange_info", "GET", "/api/v1/exchangeInfo", _N, 1, _P, market.ExchangeInfo)
+EXCHANGE_INFO: Final = Endpoint[market.ExchangeInfo]("exchange_info", "GET", "/api/v1/exchangeInfo", _N, 1, _P, market.ExchangeInfo, market.decode_exchange_info_lenient)
 DEPTH: Final = Endpoint[market.Depth]("depth", "GET", "/quote/v1/depth", _N, 1, _P, market.Depth)
 TRADES: Final = Endpoint[list[market.Trade]]("trades", "GET", "/quote/v1/trades", _N, 1, _P, list[market.Trade])
 KLINES: Final = Endpoint[list[market.Kline]]("klines", "GET", "/quote/v1/klines", _N, 1, _P, list[market.Kline])

@@ -283,7 +283,7 @@ class Transport:
             try:
                 return endpoint.decoder.decode(raw)
             except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                raise DecodeError(f"{endpoint.name}: {exc}; body starts {_excerpt(raw)!r}") from exc
+                return _decode_again(endpoint, raw, exc)
         return self._failure(endpoint, params, status, raw, retry_after)
 
     def _failure(
@@ -304,7 +304,7 @@ class Transport:
             try:
                 return endpoint.decoder.decode(raw)
             except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                raise DecodeError(f"{endpoint.name}: {exc}; body starts {_excerpt(raw)!r}") from exc
+                return _decode_again(endpoint, raw, exc)
         error = error_for(status, code, message, retry_after=retry_after)
         log.debug(
             "%s %s -> HTTP %d %s", endpoint.method, endpoint.path, status, type(error).__name__
@@ -319,6 +319,23 @@ class Transport:
                 raise _Retryable(ServerError(status, code, message))
             error.client_order_id = _client_order_id(params)
         raise error
+
+
+def _decode_again(endpoint: Endpoint[T], raw: bytes, exc: Exception) -> T:
+    """The typed decode failed: try the row's lenient decoder, else raise DecodeError."""
+    if endpoint.lenient is not None:
+        try:
+            result = endpoint.lenient(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            pass
+        else:
+            log.warning(
+                "%s: decoded leniently, skipping what the models do not know: %s",
+                endpoint.name,
+                exc,
+            )
+            return result
+    raise DecodeError(f"{endpoint.name}: {exc}; body starts {_excerpt(raw)!r}") from exc
 
 
 def _client_order_id(params: Mapping[str, object] | None) -> str | None:

@@ -176,3 +176,18 @@ async def test_bad_arguments_raise_before_any_request(
         await call(client)
     assert info.value.field == field and isinstance(info.value, ValueError)
     assert mocked.calls == []
+
+
+async def test_exchange_info_survives_a_filter_type_it_does_not_know(
+    client: HashKeyClient, mocked: Recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    symbol = {"symbol": "BTCUSDT", "status": "TRADING", "baseAsset": "BTC", "quoteAsset": "USDT"}
+    filters = [
+        {"filterType": "NEW_RULE", "x": 1},
+        {"filterType": "LOT_SIZE", "minQty": "1", "maxQty": "9", "stepSize": "1"},
+    ]
+    mocked.on("GET", "/api/v1/exchangeInfo", payload={"symbols": [{**symbol, "filters": filters}]})
+    info = await client.market.exchange_info()
+    [only] = info.symbols
+    assert [type(f).__name__ for f in only.filters] == ["LotSizeFilter"]
+    assert any("leniently" in record.getMessage() for record in caplog.records)
