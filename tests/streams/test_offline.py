@@ -1,0 +1,116 @@
+"""``client.stream`` end to end against the offline exchange and its fault switches."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+
+from hashkey_async import (
+    AccountUpdate,
+    Depth,
+    ExecutionReport,
+    HashKeyClient,
+    Kline,
+    StreamGap,
+)
+from hashkey_async.testing import OfflineExchange
+
+FAST = {"market_interval": 0.02, "private_ping_interval": 0.1}
+
+
+@pytest.fixture
+async def ex() -> AsyncIterator[OfflineExchange]:
+    """An offline exchange with fast market ticks and private pings."""
+    async with OfflineExchange(**FAST) as exchange:
+        yield exchange
+
+
+@pytest.fixture
+async def client(ex: OfflineExchange) -> AsyncIterator[HashKeyClient]:
+    """A client with test-sized heartbeat and reconnect settings."""
+    c = ex.client(ws_ping_interval=0.1, reconnect_max_delay=0.05, query_rate=1000)
+    yield c
+    await c.close()
+
+
+async def _wait(predicate: object, timeout: float = 3.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():  # type: ignore[operator]
+            await asyncio.sleep(0.01)
+
+
+async def test_live_feeds_v2_depth_and_v1_klines(client: HashKeyClient) -> None:
+    async with asyncio.timeout(3):
+        async for book in client.stream.depth("BTCUSDT"):
+            assert isinstance(book, Depth) and book.symbol == "BTCUSDT"
+            assert book.bids[0].price < book.asks[0].price
+            break
+        async for candle in client.stream.klines("ETHUSDT", "1m", version=1):
+            assert isinstance(candle, Kline) and candle.symbol == "ETHUSDT"
+            assert candle.low <= candle.close <= candle.high
+            break
+
+
+async def test_drop_reconnects_and_resubscribes(ex: OfflineExchange, client: HashKeyClient) -> None:
+    async with client.stream.depth("BTCUSDT") as books:
+        async with asyncio.timeout(3):
+            first = await books.get()
+        assert await ex.drop_connections("public") == 1
+        await _wait(lambda: client.stream.stats["public-v2"].reconnects == 1)
+        async with asyncio.timeout(3):
+            while (book := await books.get()).time <= first.time:
+                pass
+        assert client.stream.stats["public-v2"].drops == 1
+
+
+async def test_stall_triggers_the_watchdog(ex: OfflineExchange, client: HashKeyClient) -> None:
+    async with client.stream.trades("BTCUSDT") as trades:
+        await _wait(lambda: client.stream.stats.get("public-v2") is not None)
+        await _wait(lambda: client.stream.stats["public-v2"].pongs_received >= 1)
+        ex.stall()
+        await _wait(lambda: client.stream.stats["public-v2"].watchdog_kills >= 1)
+        ex.stall(False)
+        async with asyncio.timeout(5):
+            trade = await trades.get()
+        assert trade.price > 0
+
+
+async def test_malformed_frame_skipped(ex: OfflineExchange, client: HashKeyClient) -> None:
+    async with client.stream.bbo("BTCUSDT") as quotes:
+        async with asyncio.timeout(3):
+            await quotes.get()
+        assert await ex.send_raw('{"topic": "bbo", "data": [', "v2") == 1
+        await _wait(lambda: client.stream.stats["public-v2"].decode_errors == 1)
+        async with asyncio.timeout(3):
+            quote = await quotes.get()
+        assert quote.bid_price < quote.ask_price
+
+
+async def test_private_events_pongs_and_key_expiry_gap(
+    ex: OfflineExchange, client: HashKeyClient
+) -> None:
+    async with client.stream.user() as events:
+        await _wait(lambda: client.stream.stats.get("private") is not None)
+        await _wait(lambda: client.stream.stats["private"].server_pings >= 2)
+        key = client.stream.listen_key
+        order = await client.spot.create_order(
+            "BTCUSDT", "BUY", "LIMIT", quantity="0.01", price="1000"
+        )
+        async with asyncio.timeout(3):
+            report = await events.get()
+            account = await events.get()
+        assert isinstance(report, ExecutionReport) and report.order_id == order.order_id
+        assert report.price == Decimal("1000") and report.status == "NEW"
+        assert isinstance(account, AccountUpdate)
+        await ex.expire_listen_keys()
+        async with asyncio.timeout(3):
+            gap = await events.get()
+        assert isinstance(gap, StreamGap) and gap.ended_at >= gap.started_at
+        assert client.stream.listen_key not in (None, key)
+        await client.spot.cancel_order(order_id=order.order_id)
+        async with asyncio.timeout(3):
+            cancelled = await events.get()
+        assert isinstance(cancelled, ExecutionReport) and cancelled.status == "CANCELED"
