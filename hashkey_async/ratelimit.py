@@ -23,6 +23,7 @@ __all__ = [
     "DEFAULT_BAN_SECONDS",
     "DEFAULT_MARGIN",
     "DEFAULT_SUSPEND_SECONDS",
+    "WEIGHT_PERIOD",
     "Bucket",
     "RateLimiter",
     "SlidingWindow",

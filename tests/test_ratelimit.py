@@ -139,6 +139,7 @@ async def test_cancelled_waiter_consumes_nothing_and_blocks_nobody(fake_clock: F
     await fake_clock.settle()
     assert head.cancelled() and middle.cancelled()
     await fake_clock.advance(1.05)
+    assert tail.done()  # granted as soon as the window freed: the cancelled ones held nothing
     await tail
     assert got == ["a", "b", "tail"]
     window = limiter.window(Bucket.ORDER)

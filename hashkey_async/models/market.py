@@ -16,6 +16,7 @@ import msgspec
 from .common import Level, Model
 
 __all__ = [
+    "KNOWN_FILTER_TYPES",
     "BookTicker",
     "ChainInfo",
     "Coin",
