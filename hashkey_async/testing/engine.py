@@ -461,9 +461,7 @@ class _Book:
         """Insert behind every order at the same or a better price."""
         orders = self.side(order.side)
         index = 0
-        while index < len(orders) and not _better(
-            "BUY" if order.side == "SELL" else "SELL", order.price, orders[index].price
-        ):
+        while index < len(orders) and not _better(order.side, order.price, orders[index].price):
             index += 1
         orders.insert(index, order)
 
@@ -482,7 +480,7 @@ def _crosses(taker_side: str, limit: Decimal | None, price: Decimal) -> bool:
 
 
 def _better(side: str, a: Decimal, b: Decimal) -> bool:
-    """Whether resting price ``a`` is better than ``b`` for a taker hitting ``side``."""
+    """Whether price ``a`` ranks before ``b`` among resting orders of ``side`` (bids: higher)."""
     return a < b if side == "SELL" else a > b
 
 
@@ -621,11 +619,11 @@ class Engine:
         self._emit(order.api_key, [self._execution_report(order, now_ms)])
         if order.locked:
             self._touch(touched, order)
-        if tif == "FOK" and self._fillable(order, spec) < order.orig_qty:
+        if tif == "FOK" and self._fillable(order) < order.orig_qty:
             self._finish(order, now_ms, "RISKLIMIT_CANCEL", touched)
         else:
             self._match(order, spec, now_ms, touched)
-            if order.remaining > 0 and tif == "GTC" and order.type != "MARKET":
+            if order.is_open and tif == "GTC" and order.type != "MARKET":
                 self._books[order.symbol].add(order)
             elif order.is_open:
                 self._finish(order, now_ms, "RISKLIMIT_CANCEL", touched)
@@ -634,6 +632,8 @@ class Engine:
 
     def cancel(self, user: User, order: Order, now_ms: int) -> Order:
         """Cancel an open order of ``user``; -1139 if filled, -1142 if already cancelled."""
+        if user.account(order.account.account_id) is None:
+            raise EngineError("0211", "Order not found")
         if order.status == "FILLED":
             raise EngineError("-1139", "Order has been filled")
         if not order.is_open:
@@ -774,7 +774,7 @@ class Engine:
             balance.locked += need
             order.locked = need
 
-    def _fillable(self, order: Order, spec: SymbolSpec) -> Decimal:
+    def _fillable(self, order: Order) -> Decimal:
         """How much of ``order`` the book could fill now (for FOK)."""
         contra = "SELL" if order.side == "BUY" else "BUY"
         total = _ZERO

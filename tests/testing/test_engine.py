@@ -105,6 +105,26 @@ def test_limit_buy_through_the_book_sweeps_levels_and_rests_the_remainder() -> N
     assert balance(w.alice, "USDT")[1] == asks[1][0] * D("0.5")
 
 
+def test_resting_orders_keep_price_time_priority() -> None:
+    engine = Engine(ExchangeConfig(), clock=lambda: T0)  # no market makers: users only
+    alice = engine.user(ExchangeConfig().api_key)
+    bob = engine.add_user("bob-key", "bob-secret", {"BTC": "1"})
+    low, high, first, second = (
+        engine.place(alice, limit("BUY", "0.01", price), T0)
+        for price in ("50001", "50003", "50002", "50002")
+    )
+    assert engine.resting("BTCUSDT", "BUY") == [high, first, second, low]
+    engine.place(bob, OrderRequest("BTCUSDT", "SELL", "MARKET", quantity=D("0.025")), T0 + 1)
+    assert (high.status, first.status, second.status, low.status) == (
+        "FILLED",
+        "FILLED",
+        "PARTIALLY_FILLED",
+        "NEW",
+    )
+    asks = [engine.place(bob, limit("SELL", "0.01", p), T0) for p in ("90002", "90001")]
+    assert engine.resting("BTCUSDT", "SELL") == asks[::-1]
+
+
 def test_market_buy_by_amount_spends_at_most_the_amount() -> None:
     w = World()
     order = w.engine.place(w.alice, OrderRequest("BTCUSDT", "BUY", "MARKET", amount=D("1000")), T0)
