@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 
@@ -127,3 +128,21 @@ async def test_no_log_line_or_error_contains_the_secret(
     assert isinstance(info.value, AuthenticationError)
     assert SECRET not in str(info.value) and SECRET not in repr(info.value)
     assert all(SECRET not in record.getMessage() for record in caplog.records)
+
+
+async def test_time_sync_and_minus_1021_recovery_against_the_offline_exchange(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from hashkey_async.testing import OfflineExchange
+
+    caplog.set_level(logging.INFO, logger="hashkey_async")
+    async with asyncio.timeout(10), OfflineExchange() as exchange:
+        exchange.skew_clock(20_000)  # the exchange runs 20 s ahead of us
+        async with exchange.client() as client:
+            await client.account.balances()  # lazy first sync makes this pass at once
+            assert abs(client.clock.offset_ms - 20_000) < 1_000
+            assert not any("-1021" in r.getMessage() for r in caplog.records)
+            exchange.skew_clock(-30_000)  # the server clock jumps: our estimate is now stale
+            await client.account.balances()  # -1021, resync, one retry
+            assert abs(client.clock.offset_ms + 30_000) < 1_000
+            assert any("-1021" in r.getMessage() for r in caplog.records)
