@@ -120,6 +120,16 @@ class OfflineExchange:
         kwargs.setdefault("query_rate", self.config.query_rate)
         return HashKeyClient(base_url=self.rest_url, stream_url=self.stream_url, **kwargs)
 
+    def add_account(
+        self, api_key: str, api_secret: str, balances: dict[str, str] | None = None
+    ) -> None:
+        """Register another API key (its own user and accounts) holding ``balances``.
+
+        Use ``ex.client(api_key=..., api_secret=...)`` to trade with it, e.g. against the
+        default account.
+        """
+        self.engine.add_user(api_key, api_secret, balances)
+
     async def start(self) -> None:
         """Bind the port (ephemeral when 0) and start serving and generating market data."""
         self._runner = web.AppRunner(self.app, handle_signals=False)

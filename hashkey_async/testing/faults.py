@@ -19,7 +19,8 @@ class Faults:
     fail_after_effect: bool = True
     #: HTTP status used for ``fail_orders`` answers.
     fail_status: int = 500
-    #: Answer the next N signed requests with 429 whatever the buckets say.
+    #: Answer the next N signed requests with 429 whatever the buckets say (these 429s
+    #: do not count towards the 418 ban).
     rate_limit_storm: int = 0
     #: Milliseconds added to the exchange clock (server clock skew).
     clock_skew_ms: int = 0

@@ -195,6 +195,11 @@ class Call:
             raise EngineError("-1130", f"Illegal parameter '{name}'")
         return min(value, high) if high is not None else value
 
+    def limit(self, default: int, high: int) -> int:
+        """The ``limit`` parameter: ``default`` when absent, at least 1, clamped to ``high``."""
+        value = self.integer("limit", low=1, high=high)
+        return default if value is None else value
+
     def decimal(self, name: str, code: str, *, required: bool = False) -> Decimal | None:
         """A positive exact decimal; ``code`` when it is not one."""
         raw = self.text(name, required=required)
@@ -474,13 +479,13 @@ class RestApi:
         """Reference, "Get Order book" (limit default 100, max 200)."""
         symbol = self._symbol(call)
         assert symbol is not None
-        return self.feeds.depth(symbol, call.integer("limit", 100, low=1, high=200) or 100)
+        return self.feeds.depth(symbol, call.limit(100, 200))
 
     def merged_depth(self, call: Call) -> dict[str, Any]:
         """Reference, "Get Merge Depth" (scale 0..5 merges 10**scale ticks)."""
         symbol = self._symbol(call)
         assert symbol is not None
-        limit = call.integer("limit", 100, low=1, high=200) or 100
+        limit = call.limit(100, 200)
         scale = call.integer("scale", 0, low=0)
         if scale is None or scale > 5:
             raise EngineError("-1130", "Illegal parameter 'scale'")
@@ -490,7 +495,7 @@ class RestApi:
         """Reference, "Get Recent Trade List" (limit default and max 100)."""
         symbol = self._symbol(call)
         assert symbol is not None
-        return self.feeds.trades(symbol, call.integer("limit", 100, low=1, high=100) or 100)
+        return self.feeds.trades(symbol, call.limit(100, 100))
 
     def klines(self, call: Call) -> list[list[Any]]:
         """Reference, "Get Kline" (limit max 1000)."""
@@ -499,7 +504,7 @@ class RestApi:
         return self.feeds.klines(
             symbol,
             call.need("interval"),
-            call.integer("limit", 1000, low=1, high=1000) or 1000,
+            call.limit(1000, 1000),
             call.integer("startTime"),
             call.integer("endTime"),
         )
@@ -631,7 +636,7 @@ class RestApi:
         symbol = self._symbol(call, required=False)
         side = call.choice("side", SIDES, "-1117")
         from_id = call.integer("fromOrderId")
-        limit = call.integer("limit", 100, low=1, high=MAX_CANCEL_ALL) or 100
+        limit = call.limit(100, MAX_CANCEL_ALL)
         orders = [
             o
             for o in self.engine.account_orders(user.main)
@@ -680,7 +685,7 @@ class RestApi:
         from_id = call.integer("fromOrderId")
         start = call.integer("startTime")
         end = call.integer("endTime")
-        limit = call.integer("limit", 500, low=1, high=high) or 500
+        limit = call.limit(500, high)
         rows: list[dict[str, Any]] = []
         for order in self.engine.account_orders(account):
             if len(rows) >= limit:
@@ -709,7 +714,8 @@ class RestApi:
     def _account(self, call: Call, field: str, *, required: bool = False) -> Account:
         """The account named by ``field`` (default: main trading); 0104 if not the caller's."""
         user = call.caller()
-        account_id = call.integer(field) if call.text(field, required=required) else None
+        call.text(field, required=required)
+        account_id = call.integer(field)
         if account_id is None:
             return user.main
         account = user.account(account_id)
@@ -769,7 +775,7 @@ class RestApi:
         client_id = call.text("clientOrderId")
         start, end = call.integer("startTime"), call.integer("endTime")
         from_id, to_id = call.integer("fromId"), call.integer("toId")
-        limit = call.integer("limit", 500, low=1, high=1000) or 500
+        limit = call.limit(500, 1000)
         rows: list[dict[str, Any]] = []
         fill: Fill
         for fill in self.engine.account_fills(account):
@@ -850,7 +856,7 @@ class RestApi:
         call.need("endTime")
         flow_type = call.integer("flowType")
         account_type = call.integer("accountType")
-        limit = call.integer("limit", 500, low=1, high=500) or 500
+        limit = call.limit(500, 500)
         ids = {a.account_id: a for a in user.accounts}
         rows: list[dict[str, Any]] = []
         for flow in reversed(self.engine.flows):
@@ -915,7 +921,7 @@ class RestApi:
 
     def deposits(self, call: Call) -> list[dict[str, Any]]:
         """Reference, "Get Deposit History": no deposits happen offline."""
-        call.integer("limit", 500, low=1, high=1000)
+        call.limit(500, 1000)
         return []
 
     def authenticate_address(self, call: Call) -> dict[str, Any]:
@@ -971,7 +977,7 @@ class RestApi:
         user = call.caller()
         coin = call.text("coin")
         start, end = call.integer("startTime"), call.integer("endTime")
-        limit = call.integer("limit", 500, low=1, high=1000) or 500
+        limit = call.limit(500, 1000)
         rows: list[dict[str, Any]] = []
         for w in reversed(self.engine.withdrawals):
             t = int(w.record["time"])

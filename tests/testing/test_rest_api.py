@@ -453,6 +453,31 @@ async def test_fail_next_orders_before_effect_answers_5xx_and_nothing_happens(
     assert [o["orderId"] for o in open_orders] == [placed["orderId"]]
 
 
+async def test_a_second_account_trades_against_the_default_one(
+    client_exchange: tuple[OfflineExchange, HashKeyClient],
+) -> None:
+    ex, alice = client_exchange
+    ex.add_account("bob-key", "bob-secret", {"BTC": "1"})
+    async with ex.client(api_key="bob-key", api_secret="bob-secret") as bob:
+        ask = ex.feeds.book("BTCUSDT", "SELL")[0][0] - D("0.01")
+        sell = await bob.spot.create_order(
+            "BTCUSDT", "SELL", "LIMIT", quantity="0.5", price=str(ask)
+        )
+        buy = await alice.spot.create_order(
+            "BTCUSDT", "BUY", "LIMIT", quantity="0.2", price=str(ask + 100)
+        )
+        assert (buy.status, buy.executed_qty) == ("FILLED", D("0.2"))
+        mine = await bob.spot.get_order(order_id=sell.order_id)
+        assert (mine.status, mine.executed_qty) == ("PARTIALLY_FILLED", D("0.2"))
+        with pytest.raises(OrderNotFoundError):  # alice cannot see bob's order
+            await alice.spot.get_order(order_id=sell.order_id)
+        fills = await bob.account.trades()
+        assert [(f.price, f.quantity, f.is_maker) for f in fills] == [(ask, D("0.2"), True)]
+        held = {b.asset: b for b in (await bob.account.balances()).balances}
+        assert (held["BTC"].free, held["BTC"].locked) == (D("0.5"), D("0.3"))
+        assert held["USDT"].free == ask * D("0.2") * (1 - D("0.0012"))
+
+
 async def test_rate_limit_storm_answers_429_to_signed_calls_only(
     raw_exchange: tuple[OfflineExchange, Raw],
 ) -> None:
