@@ -1,0 +1,50 @@
+"""Set-up shared by the examples: the offline exchange by default, the sandbox with ``--live``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from hashkey_async import HashKeyClient
+from hashkey_async.streams.connection import ConnectionState
+from hashkey_async.testing import OfflineExchange
+
+__all__ = ["connect", "parser", "private_stream_open"]
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    """An argument parser with the options every example shares."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="use the sandbox with $HASHKEY_API_KEY / $HASHKEY_API_SECRET instead of the "
+        "bundled offline exchange",
+    )
+    parser.add_argument("--symbol", default="BTCUSDT", help="symbol (default BTCUSDT)")
+    return parser
+
+
+@contextlib.asynccontextmanager
+async def connect(live: bool) -> AsyncIterator[HashKeyClient]:
+    """A client of the sandbox (``live``) or of an offline exchange started for the run."""
+    if live:
+        async with HashKeyClient(environment="sandbox") as client:
+            yield client
+        return
+    async with OfflineExchange() as exchange, exchange.client() as client:
+        yield client
+
+
+def private_stream_open(client: HashKeyClient) -> asyncio.Event:
+    """An event set whenever the private stream (re)connects: events from then on arrive."""
+    opened = asyncio.Event()
+
+    def on_state(endpoint: str, old: ConnectionState, new: ConnectionState) -> None:
+        if endpoint == "private" and new is ConnectionState.OPEN:
+            opened.set()
+
+    client.stream.add_listener(on_state)
+    return opened
