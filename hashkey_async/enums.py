@@ -80,9 +80,9 @@ def parse(kind: type[E], field: str, value: E | str) -> E:
     if isinstance(value, kind):
         return value
     if isinstance(value, str):
-        try:
-            return kind(value.strip().upper())
-        except ValueError:
-            pass
+        members: dict[str, E] = kind._value2member_map_  # type: ignore[assignment]
+        member = members.get(value) or members.get(value.strip().upper())
+        if member is not None:
+            return member
     allowed = ", ".join(str(member.value) for member in kind)
     raise InvalidParameterError(field, f"must be one of {allowed}; got {value!r}")

@@ -53,6 +53,7 @@ CLIENT_ORDER_ID_PREFIX: Final = "hka"
 _MEMO: Final = re.compile(r"[A-Za-z0-9]+")
 _ORDER_ID: Final = re.compile(r"[0-9]{1,20}")
 _counter = itertools.count()
+_PROCESS_TAG: Final = secrets.token_hex(4)
 
 #: timeInForce values each order type accepts (reference, "Create Order v1.1").
 _TIF_ALLOWED: Final[Mapping[OrderType, frozenset[TimeInForce]]] = {
@@ -63,8 +64,12 @@ _TIF_ALLOWED: Final[Mapping[OrderType, frozenset[TimeInForce]]] = {
 
 
 def new_client_order_id(prefix: str = CLIENT_ORDER_ID_PREFIX) -> str:
-    """A unique, readable client order id: ``hka-<ms>-<random hex><counter>`` (~30 chars)."""
-    return f"{prefix}-{time.time_ns() // 1_000_000}-{secrets.token_hex(4)}{next(_counter):x}"
+    """A unique, readable client order id: ``hka-<ms>-<process random><counter>`` (~30 chars).
+
+    The random part is drawn once per process, the counter never repeats within it, and the
+    millisecond clock tells restarts apart; no system call per order.
+    """
+    return f"{prefix}-{time.time_ns() // 1_000_000}-{_PROCESS_TAG}{next(_counter):x}"
 
 
 def positive(field: str, value: Number) -> Decimal:
