@@ -37,6 +37,8 @@ log = logging.getLogger("hashkey_async.streams")
 #: Subscribe messages per second (and burst) after a (re)connect, so a replay is paced.
 REPLAY_RATE: Final = 20.0
 REPLAY_BURST: Final = 10
+#: Longest wait for the opening handshake (TCP + HTTP upgrade) before it counts as failed.
+HANDSHAKE_TIMEOUT: Final = 10.0
 #: Longest wait for a close handshake before the socket is dropped.
 CLOSE_TIMEOUT: Final = 1.0
 MAX_MESSAGE_SIZE: Final = 16 * 1024 * 1024
@@ -108,6 +110,15 @@ class Channel(Protocol):
 
 def _fatal(exc: BaseException) -> bool:
     return isinstance(exc, AuthenticationError | PermissionDeniedError)
+
+
+def _describe(exc: BaseException) -> str:
+    """Why a connect failed, without the URL (a private URL carries the listenKey)."""
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"{type(exc).__name__} (HTTP {exc.status})"
+    if isinstance(exc, asyncio.TimeoutError):
+        return "handshake timed out"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _now_ms() -> int:
@@ -197,11 +208,11 @@ class Connection:
                 uptime = 0.0
                 try:
                     url = await self.channel.url()
-                    ws = await self._session.ws_connect(
-                        url,
-                        autoping=True,
-                        max_msg_size=MAX_MESSAGE_SIZE,
-                        **_WS_OPTIONS,
+                    ws = await asyncio.wait_for(
+                        self._session.ws_connect(
+                            url, autoping=True, max_msg_size=MAX_MESSAGE_SIZE, **_WS_OPTIONS
+                        ),
+                        HANDSHAKE_TIMEOUT,
                     )
                 except asyncio.CancelledError:
                     raise
@@ -210,7 +221,7 @@ class Connection:
                         self.channel.failed(exc)
                         return
                     self.stats.connect_failures += 1
-                    reason = f"connect failed: {type(exc).__name__}: {exc}"
+                    reason = f"connect failed: {_describe(exc)}"
                     log.warning("stream %s: %s", self.channel.name, reason)
                     self.channel.dropped(reason, server_closed=True)
                 else:

@@ -66,6 +66,8 @@ class StreamServer:
         self.keys: set[str] = set()
         self.rest_calls: list[tuple[str, str | None]] = []
         self.fail_keepalive = False
+        self.reject_next = 0
+        self.rejected = 0
         self._key_ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -147,6 +149,10 @@ class StreamServer:
         return web.json_response({})
 
     async def _public(self, request: web.Request) -> web.StreamResponse:
+        if self.reject_next > 0:  # handshake failure: no upgrade
+            self.reject_next -= 1
+            self.rejected += 1
+            return web.Response(status=503, text="maintenance")
         return await self._serve(request, request.path)
 
     async def _private(self, request: web.Request) -> web.StreamResponse:

@@ -134,6 +134,32 @@ async def test_public_pings_and_abrupt_drop_reconnects_and_resubscribes(
         await client.close()
 
 
+@pytest.mark.parametrize("code", [1000, 1001, 1011])
+async def test_server_close_codes_reconnect(
+    client: HashKeyClient, server: StreamServer, code: int
+) -> None:
+    async with client.stream.bbo("BTCUSDT") as quotes:
+        await server.wait_until(lambda: len(server.on(V2)) == 1 and bool(server.on(V2)[0].subs()))
+        await server.on(V2)[0].ws.close(code=code, message=b"bye")
+        await server.wait_until(lambda: len(server.on(V2)) == 2 and bool(server.on(V2)[1].subs()))
+        bbo = {"s": "BTCUSDT", "b": "1", "bz": "2", "a": "3", "az": "4", "t": 9}
+        await server.on(V2)[1].send({"topic": "bbo", "params": {"symbol": "BTCUSDT"}, "data": bbo})
+        async with asyncio.timeout(2):
+            assert (await quotes.get()).ask_price == Decimal("3")
+    assert f"code {code}" in client.stream.stats["public-v2"].last_drop_reason
+
+
+async def test_handshake_failures_are_retried(client: HashKeyClient, server: StreamServer) -> None:
+    server.reject_next = 3
+    async with client.stream.depth("BTCUSDT") as books:
+        await server.wait_until(lambda: len(server.on(V2)) == 1 and bool(server.on(V2)[0].subs()))
+        await server.on(V2)[0].send(v2_depth("BTCUSDT", 3))
+        async with asyncio.timeout(2):
+            assert (await books.get()).time == 3
+    stats = client.stream.stats["public-v2"]
+    assert server.rejected == 3 and stats.connect_failures == 3 and stats.connects == 1
+
+
 async def test_server_that_stops_answering_is_replaced_by_the_watchdog(
     make_client: Callable[..., HashKeyClient], server: StreamServer
 ) -> None:
@@ -329,3 +355,23 @@ async def test_close_cancels_every_task_and_closes_every_socket(
     with pytest.raises(StopAsyncIteration):
         await books.get()
     assert json.dumps(client.stream.stats["private"].__dict__)  # counters stay readable
+
+
+async def test_private_abrupt_drop_reuses_key_then_renews_when_refused(
+    client: HashKeyClient, server: StreamServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with client.stream.user() as events:
+        await server.wait_until(lambda: len(_private(server)) == 1)
+        _private(server)[0].abort()  # network blip: the key is still good
+        await server.wait_until(lambda: len(server.live("/api/v1/ws/key1")) == 1)
+        async with asyncio.timeout(2):
+            first_gap = await events.get()
+        assert isinstance(first_gap, StreamGap)
+        server.keys.clear()  # now the key is gone and the socket drops again
+        server.live("/api/v1/ws/key1")[0].abort()
+        await server.wait_until(lambda: len(server.live("/api/v1/ws/key2")) == 1)
+        async with asyncio.timeout(2):
+            second_gap = await events.get()
+        assert isinstance(second_gap, StreamGap) and second_gap.started_at >= first_gap.ended_at
+    assert [m for m, _ in server.rest_calls].count("POST") == 2
+    assert "key1" not in caplog.text and "key2" not in caplog.text  # the URL is never logged
