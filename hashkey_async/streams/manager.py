@@ -53,7 +53,7 @@ class PublicChannel:
         self.name = f"public-v{version}"
         self.version = version
         self._url = url
-        self.registry: Registry[StreamKey, Any] = Registry()
+        self.registry: Registry[tuple[str, str, str], Any] = Registry()
         self._decoder = PublicDecoder(version)
 
     async def url(self) -> str:
@@ -65,7 +65,7 @@ class PublicChannel:
         msg = self._decoder.decode(frame)
         if type(msg) is tuple:
             key, items = msg
-            queues = self.registry.get(key)  # type: ignore[arg-type]
+            queues = self.registry.get(key)
             if queues is None:
                 stats.unrouted += 1
                 return None
