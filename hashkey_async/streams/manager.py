@@ -87,7 +87,9 @@ class PublicChannel:
 
     def opened(self, gap: tuple[int, int] | None) -> list[bytes]:
         """Replay every live subscription."""
-        return [subscribe_message(self.version, key) for key in self.registry.live_keys()]
+        return [
+            subscribe_message(self.version, StreamKey(*key)) for key in self.registry.live_keys()
+        ]
 
     def dropped(self, reason: str, server_closed: bool) -> None:
         """Nothing to do: the registry survives and is replayed."""
