@@ -25,6 +25,7 @@ from .backoff import Backoff, Pacer
 from .protocol import Liveness, ping_message
 
 __all__ = [
+    "TRANSITIONS",
     "Channel",
     "Connection",
     "ConnectionState",
@@ -59,6 +60,16 @@ class ConnectionState(enum.Enum):
     RECONNECTING = "reconnecting"
     CLOSED = "closed"
 
+
+#: Every legal transition; anything else is a bug in the supervisor.
+TRANSITIONS: Final[dict[ConnectionState, frozenset[ConnectionState]]] = {
+    ConnectionState.CONNECTING: frozenset(
+        {ConnectionState.OPEN, ConnectionState.RECONNECTING, ConnectionState.CLOSED}
+    ),
+    ConnectionState.OPEN: frozenset({ConnectionState.RECONNECTING, ConnectionState.CLOSED}),
+    ConnectionState.RECONNECTING: frozenset({ConnectionState.OPEN, ConnectionState.CLOSED}),
+    ConnectionState.CLOSED: frozenset(),
+}
 
 #: ``listener(endpoint_name, old_state, new_state)``.
 StateListener = Callable[[str, ConnectionState, ConnectionState], None]
@@ -187,9 +198,12 @@ class Connection:
     # --- the loop -----------------------------------------------------------------------
 
     def _set_state(self, state: ConnectionState) -> None:
-        old, self.state = self.state, state
+        old = self.state
         if old is state:
             return
+        if state not in TRANSITIONS[old]:
+            raise RuntimeError(f"stream {self.channel.name}: illegal transition {old} -> {state}")
+        self.state = state
         log.debug("stream %s: %s -> %s", self.channel.name, old.value, state.value)
         for listener in list(self._listeners):
             try:
@@ -202,9 +216,6 @@ class Connection:
         gap_started: int | None = None
         try:
             while not self._closing:
-                self._set_state(
-                    ConnectionState.CONNECTING if first else ConnectionState.RECONNECTING
-                )
                 uptime = 0.0
                 try:
                     url = await self.channel.url()

@@ -338,7 +338,7 @@ class StreamManager:
         async def attach(q: SubscriberQueue[Any]) -> None:
             self._check_open()
             entry = self._public.get(version)
-            if entry is None:
+            if entry is None or entry[1].state is ConnectionState.CLOSED:
                 url = self._config.stream_url + endpoint_path(version)
                 channel = PublicChannel(version, url)
                 entry = (channel, self._connection(channel))
@@ -373,7 +373,7 @@ class StreamManager:
 
         async def attach(q: SubscriberQueue[PrivateEvent]) -> None:
             self._check_open()
-            if self._private is None:
+            if self._private is None or self._private[1].state is ConnectionState.CLOSED:
                 channel = PrivateChannel(
                     self._config.stream_url,
                     self._user_stream,

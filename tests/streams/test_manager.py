@@ -151,6 +151,8 @@ async def test_server_close_codes_reconnect(
 
 async def test_handshake_failures_are_retried(client: HashKeyClient, server: StreamServer) -> None:
     server.reject_next = 3
+    states: list[ConnectionState] = []
+    client.stream.add_listener(lambda name, old, new: states.append(new))
     async with client.stream.depth("BTCUSDT") as books:
         await server.wait_until(lambda: len(server.on(V2)) == 1 and bool(server.on(V2)[0].subs()))
         await server.on(V2)[0].send(v2_depth("BTCUSDT", 3))
@@ -158,6 +160,8 @@ async def test_handshake_failures_are_retried(client: HashKeyClient, server: Str
             assert (await books.get()).time == 3
     stats = client.stream.stats["public-v2"]
     assert server.rejected == 3 and stats.connect_failures == 3 and stats.connects == 1
+    # CONNECTING (initial) -> RECONNECTING while refused -> OPEN -> CLOSED, no flapping.
+    assert states == [ConnectionState.RECONNECTING, ConnectionState.OPEN, ConnectionState.CLOSED]
 
 
 async def test_server_that_stops_answering_is_replaced_by_the_watchdog(
@@ -320,10 +324,11 @@ async def test_user_stream_without_credentials_fails_fast(
 ) -> None:
     client = make_client(api_key=None, api_secret=None)
     try:
-        with pytest.raises(AuthenticationError):
-            async with asyncio.timeout(2):
-                async for _ in client.stream.user():
-                    pass
+        for _ in range(2):  # a second attempt fails the same way instead of hanging
+            with pytest.raises(AuthenticationError):
+                async with asyncio.timeout(2):
+                    async for _ in client.stream.user():
+                        pass
         assert server.rest_calls == []
     finally:
         await client.close()
