@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 from decimal import Decimal
+from math import inf
 
 from _common import connect, parser, private_stream_open
 
@@ -61,6 +62,7 @@ class MarketMaker:
         quantity: Decimal,
         spread_bps: Decimal = Decimal(10),
         requote_bps: Decimal = Decimal(2),
+        min_requote_interval: float = 1.0,
         verbose: bool = True,
     ) -> None:
         self.client = client
@@ -69,6 +71,9 @@ class MarketMaker:
         self.quantity = rules.round_quantity(quantity)
         self.spread = spread_bps * _BPS
         self.requote = requote_bps * _BPS
+        #: Seconds between two order actions on one side: keeps well inside 10 orders/s.
+        self.min_requote_interval = min_requote_interval
+        self._acted_at: dict[Side, float] = {}
         self.verbose = verbose
         self.quotes: dict[Side, Quote] = {}
         self.stats = Stats()
@@ -76,6 +81,8 @@ class MarketMaker:
         self.quoting = asyncio.Event()
         #: Set after every reconciliation.
         self.reconciled = asyncio.Event()
+        #: Set whenever a quote is cancelled and replaced because the book moved.
+        self.requoted = asyncio.Event()
         self._gap = False
         self._stop = asyncio.Event()
 
@@ -140,6 +147,7 @@ class MarketMaker:
 
     async def _quote(self, bid: Level, ask: Level) -> None:
         """Place missing quotes; cancel and replace those the mid has moved away from."""
+        now = asyncio.get_running_loop().time()
         mid = (bid.price + ask.price) / 2
         targets = {
             Side.BUY: self.rules.round_price(mid * (1 - self.spread), Side.BUY),
@@ -148,11 +156,15 @@ class MarketMaker:
         for side, price in targets.items():
             current = self.quotes.get(side)
             if current is not None and abs(current.price - price) <= price * self.requote:
-                continue
+                continue  # still close enough to the mid
+            if now - self._acted_at.get(side, -inf) < self.min_requote_interval:
+                continue  # acted on this side a moment ago: stay well inside the rate limit
+            self._acted_at[side] = now
             if current is not None:
                 del self.quotes[side]
                 await self._cancel(current.order_id)
                 self.stats.replaced += 1
+                self.requoted.set()
             try:
                 order = await self.client.spot.create_order(
                     self.symbol,
@@ -206,6 +218,7 @@ async def main(argv: list[str] | None = None) -> int:
     args_parser.add_argument("--quantity", type=Decimal, default=Decimal("0.001"))
     args_parser.add_argument("--spread-bps", type=Decimal, default=Decimal(10))
     args_parser.add_argument("--requote-bps", type=Decimal, default=Decimal(3))
+    args_parser.add_argument("--min-requote-interval", type=float, default=1.0, help="seconds")
     args = args_parser.parse_args(argv)
     async with connect(args.live) as client:
         info = (await client.market.exchange_info()).symbol(args.symbol)
@@ -217,6 +230,7 @@ async def main(argv: list[str] | None = None) -> int:
             quantity=args.quantity,
             spread_bps=args.spread_bps,
             requote_bps=args.requote_bps,
+            min_requote_interval=args.min_requote_interval,
         )
         stats = await maker.run(updates=args.updates, duration=args.duration)
     print(stats)
