@@ -46,6 +46,7 @@ from .models.stream import (
 )
 from .models.trading import Order
 from .orders import OrderRequest, build_order, new_client_order_id
+from .rest.reconcile import BatchStatusUnknown, ReconcilePolicy
 from .rules import FilterViolation, SymbolRules
 from .streams.connection import ConnectionState, ConnectionStats
 
@@ -54,6 +55,7 @@ __all__ = [
     "AccountUpdate",
     "AuthenticationError",
     "BadRequestError",
+    "BatchStatusUnknown",
     "Bbo",
     "ConnectionState",
     "ConnectionStats",
@@ -85,6 +87,7 @@ __all__ = [
     "PermissionDeniedError",
     "PrivateEvent",
     "RateLimitError",
+    "ReconcilePolicy",
     "ServerError",
     "Side",
     "StpMode",

@@ -30,9 +30,24 @@ from ..orders import OrderRequest
 from . import endpoints as E
 from .transport import Transport
 
-__all__ = ["ReconcilePolicy", "lookup_delays", "place_order"]
+__all__ = ["BatchStatusUnknown", "ReconcilePolicy", "lookup_delays", "place_order"]
 
 log = logging.getLogger("hashkey_async.rest")
+
+
+class BatchStatusUnknown(ExecutionStatusUnknown):
+    """A batch of orders may or may not have been placed; ``client_order_ids`` lists them all.
+
+    Each id can be looked up with ``client.spot.get_order(client_order_id=...)``.
+    """
+
+    def __init__(self, cause: ExecutionStatusUnknown, client_order_ids: list[str]) -> None:
+        super().__init__(
+            f"create_orders: outcome unknown for {len(client_order_ids)} order(s) ({cause})",
+            status=cause.status,
+            code=cause.code,
+        )
+        self.client_order_ids = client_order_ids
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from ..enums import OrderType, Side, StpMode, TimeInForce, parse
-from ..errors import InvalidParameterError
+from ..errors import ExecutionStatusUnknown, InvalidParameterError
 from ..models.trading import (
     BatchOrderResponse,
     CancelAllResponse,
@@ -32,7 +32,7 @@ from ..params import Number
 from ..rules import RulesBook, SymbolRules
 from . import endpoints as E
 from .base import Resource
-from .reconcile import ReconcilePolicy, place_order
+from .reconcile import BatchStatusUnknown, ReconcilePolicy, place_order
 from .transport import Transport
 
 __all__ = ["RulesMode", "SpotResource"]
@@ -156,14 +156,19 @@ class SpotResource(Resource):
         """Place up to 20 orders of one symbol in one call; each item says how it went.
 
         ``orders`` are ``OrderRequest`` (from ``orders.build_order``) or mappings of
-        ``create_order``'s keyword arguments. Items come back in request order.
+        ``create_order``'s keyword arguments. Items come back in request order. A batch is
+        never resent: if its outcome is unknown, ``BatchStatusUnknown`` lists every
+        client order id so each can be looked up.
         """
         built = [
             order if isinstance(order, OrderRequest) else build_order(**order) for order in orders
         ]
         validate_batch(built)
         body = [order.to_json() for order in built]
-        return await self._transport.request(E.CREATE_ORDERS, None, json_body=body)
+        try:
+            return await self._transport.request(E.CREATE_ORDERS, None, json_body=body)
+        except ExecutionStatusUnknown as exc:
+            raise BatchStatusUnknown(exc, [order.client_order_id for order in built]) from exc
 
     async def cancel_order(
         self, *, order_id: int | str | None = None, client_order_id: str | None = None

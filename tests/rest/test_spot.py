@@ -31,6 +31,7 @@ from hashkey_async import (
 from hashkey_async.errors import FilterError, InsufficientBalanceError
 from hashkey_async.models.trading import BatchOrderResponse, CancelByIdsResponse
 from hashkey_async.rest import endpoints as E
+from hashkey_async.rest.reconcile import BatchStatusUnknown
 
 # --- reference example payloads ("Spot Trading"), verbatim -----------------------------
 
@@ -734,3 +735,20 @@ async def test_rules_for_unknown_symbol_refreshes_then_refuses() -> None:
             await client.spot.create_order(**{**GOOD_LIMIT, "symbol": "NOPE"}, rules="check")
     assert info.value.field == "symbol"
     assert rec.paths() == ["GET /api/v1/exchangeInfo"] * 2
+
+
+@pytest.mark.parametrize(
+    "status,payload", [(500, None), (400, {"code": "-1007", "msg": "Timeout"})]
+)
+async def test_uncertain_batch_is_never_resent_and_lists_every_client_id(
+    status: int, payload: Any
+) -> None:
+    async with mocked_client() as (client, rec):
+        rec.on("POST", "/api/v1.1/spot/batchOrders", status=status, payload=payload, repeat=True)
+        with pytest.raises(BatchStatusUnknown) as info:
+            await client.spot.create_orders([GOOD_LIMIT, {**GOOD_LIMIT, "client_order_id": "b2"}])
+    assert isinstance(info.value, ExecutionStatusUnknown)
+    assert len(rec.calls) == 1
+    assert rec.calls[0].body is not None
+    sent = [item["newClientOrderId"] for item in json.loads(rec.calls[0].body)]
+    assert info.value.client_order_ids == sent and sent[1] == "b2"
