@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from math import inf
 
 from ..errors import InvalidParameterError
 from ..models.account import (
@@ -21,11 +23,14 @@ from ..orders import positive
 from ..params import Number
 from . import endpoints as E
 from .base import Resource
+from .transport import Transport
 
 __all__ = ["AccountResource"]
 
 #: Reference, "Internal Account Transfer": clientOrderId "up to 64 characters".
 MAX_TRANSFER_CLIENT_ID = 64
+#: Reference, "Internal Account Transfer": "should be called no more than once per second".
+MIN_TRANSFER_INTERVAL = 1.0
 
 
 def _required(field: str, value: object) -> None:
@@ -36,7 +41,14 @@ def _required(field: str, value: object) -> None:
 class AccountResource(Resource):
     """Every USER_DATA endpoint of the reference's "Account" section."""
 
-    __slots__ = ()
+    __slots__ = ("_last_transfer", "_transfer_lock", "transfer_interval")
+
+    def __init__(self, transport: Transport) -> None:
+        super().__init__(transport)
+        self._transfer_lock = asyncio.Lock()
+        self._last_transfer = -inf
+        #: Seconds kept between transfers: one per second, widened like the rate windows.
+        self.transfer_interval = MIN_TRANSFER_INTERVAL + transport.config.rate_limit_margin
 
     async def vip_info(self, symbols: str | Sequence[str] | None = None) -> VipInfo:
         """VIP level, 30-day volume and fee rates (all symbols unless ``symbols``)."""
@@ -85,7 +97,7 @@ class AccountResource(Resource):
         remark: str | None = None,
         client_order_id: str | None = None,
     ) -> TransferResult:
-        """Move ``quantity`` of ``coin`` between two of the user's accounts (max once per second)."""
+        """Move ``quantity`` of ``coin`` between two of the user's accounts, at most one per second."""
         _required("from_account_id", from_account_id)
         _required("to_account_id", to_account_id)
         _required("coin", coin)
@@ -94,15 +106,23 @@ class AccountResource(Resource):
             raise InvalidParameterError(
                 "client_order_id", f"must be 1..{MAX_TRANSFER_CLIENT_ID} characters"
             )
-        return await self._call(
-            E.TRANSFER,
-            from_account_id=from_account_id,
-            to_account_id=to_account_id,
-            coin=coin,
-            quantity=amount,
-            remark=remark,
-            client_order_id=client_order_id,
-        )
+        loop = asyncio.get_running_loop()
+        async with self._transfer_lock:
+            wait = self._last_transfer + self.transfer_interval - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                return await self._call(
+                    E.TRANSFER,
+                    from_account_id=from_account_id,
+                    to_account_id=to_account_id,
+                    coin=coin,
+                    quantity=amount,
+                    remark=remark,
+                    client_order_id=client_order_id,
+                )
+            finally:
+                self._last_transfer = loop.time()
 
     async def api_key_type(self) -> ApiKeyType:
         """Whether the key belongs to the master account or a sub account."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from typing import Any
@@ -473,3 +474,15 @@ async def test_bad_input_sends_nothing(call: Any, field: str) -> None:
             await call(client)
     assert info.value.field == field
     assert rec.calls == []
+
+
+async def test_transfers_keep_the_reference_interval() -> None:
+    async with mocked_client() as (client, rec):
+        rec.on("POST", "/api/v1/account/assetTransfer", payload=TRANSFER, repeat=True)
+        client.account.transfer_interval = 0.2
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.gather(*(client.account.transfer(1, 2, "USDT", "1") for _ in range(3)))
+        elapsed = loop.time() - started
+    assert len(rec.calls) == 3
+    assert elapsed >= 0.4
