@@ -752,3 +752,33 @@ async def test_uncertain_batch_is_never_resent_and_lists_every_client_id(
     assert rec.calls[0].body is not None
     sent = [item["newClientOrderId"] for item in json.loads(rec.calls[0].body)]
     assert info.value.client_order_ids == sent and sent[1] == "b2"
+
+
+async def test_order_lifecycle_against_the_offline_exchange() -> None:
+    from hashkey_async.testing import OfflineExchange
+
+    async with (
+        OfflineExchange(query_rate=100, order_rate=100) as ex,
+        ex.client(query_rate=100, order_rate=100) as client,
+    ):
+        placed = await client.spot.create_order(**GOOD_LIMIT, client_order_id="life-1")
+        assert placed.status is OrderStatus.NEW and placed.client_order_id == "life-1"
+        assert (await client.spot.get_order(client_order_id="life-1")).order_id == placed.order_id
+        batch = await client.spot.create_orders(
+            [
+                {**GOOD_LIMIT, "client_order_id": "life-2"},
+                {**GOOD_LIMIT, "client_order_id": "life-1"},
+            ]
+        )
+        assert [item.ok for item in batch.result] == [True, False]
+        assert isinstance(batch.failed[0].error, DuplicateOrderError)
+        open_ids = {o.client_order_id for o in await client.spot.open_orders("BTCUSDT")}
+        assert open_ids == {"life-1", "life-2"}
+        cancelled = await client.spot.cancel_order(client_order_id="life-1")
+        assert cancelled.order_id == placed.order_id
+        with pytest.raises(OrderAlreadyCancelledError):
+            await client.spot.cancel_order(client_order_id="life-1")
+        result = await client.spot.cancel_orders_by_ids([batch.orders[0].order_id, 42])
+        assert set(result.failed) == {42}
+        assert isinstance(result.failed[42], OrderNotFoundError)
+        assert await client.spot.open_orders("BTCUSDT") == []
