@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = ["execution_report", "levels", "v1_kline", "v1_trades", "v2_depth", "v2_trade"]
+
 
 def levels(n: int, start: float, step: float) -> list[list[str]]:
     """``n`` price levels as the exchange sends them: ``[["price", "qty"], ...]``."""

@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import StreamServer
 from stream_frames import execution_report, v1_kline, v1_trades, v2_depth, v2_trade
+from stream_server import StreamServer
 
 from hashkey_async import (
     AuthenticationError,
