@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from order_matrix import BAD_ORDERS, GOOD_LIMIT
 
 from hashkey_async import InvalidParameterError, OrderType, Side, StpMode, TimeInForce
@@ -183,3 +185,15 @@ def test_bad_memo(memo: str) -> None:
 def test_good_memo() -> None:
     assert validate_memo("Abc123" + "9" * 14) == "Abc123" + "9" * 14
     assert validate_memo(None) is None
+
+
+@given(
+    quantity=st.decimals(min_value=Decimal("1E-18"), max_value=Decimal("1E+12"), places=18),
+    price=st.decimals(min_value=Decimal("1E-8"), max_value=Decimal("1E+9"), places=8),
+)
+def test_numbers_reach_the_wire_exactly(quantity: Decimal, price: Decimal) -> None:
+    order = build_order("BTCUSDT", "BUY", "LIMIT", quantity=str(quantity), price=price)
+    sent = order.to_json()
+    assert Decimal(sent["quantity"]) == quantity and Decimal(sent["price"]) == price
+    assert "E" not in sent["quantity"] + sent["price"]
+    assert "e" not in sent["quantity"] + sent["price"]
