@@ -57,6 +57,10 @@ STEP_VOLATILITY: Final = 0.0004
 MAX_TRADES_PER_STEP: Final = 3
 #: Public trades kept per symbol (REST serves the last 100, WS snapshots 60).
 TRADE_HISTORY: Final = 1000
+#: Minutes of seeded 1m bars before start, so klines and the 24h ticker have history; the
+#: last of them is made of ``BACKFILL_TRADES`` public trades, so trade lists start full.
+BACKFILL_MINUTES: Final = 1440
+BACKFILL_TRADES: Final = 60
 _DAY_MS: Final = 86_400_000
 _MINUTE_MS: Final = 60_000
 _THURSDAY_OFFSET_MS: Final = 4 * _DAY_MS  # 1970-01-01 was a Thursday; weeks start on Monday
@@ -151,6 +155,7 @@ class MarketFeeds:
             market = _Market(
                 spec, random.Random(f"{config.seed}:{symbol}"), spec.start_price, start
             )
+            self._backfill(market, random.Random(f"{config.seed}:{symbol}:history"))
             self._markets[symbol] = market
             self._rebuild(market)
         engine.market = self
@@ -188,8 +193,8 @@ class MarketFeeds:
         market.asks = []
         for level in range(LADDER_LEVELS):
             offset = tick + gap * level
-            qty_bid = spec.min_qty * rng.randint(1, 5000)
-            qty_ask = spec.min_qty * rng.randint(1, 5000)
+            qty_bid = spec.min_qty * (1 + int(rng.random() * 5000))
+            qty_ask = spec.min_qty * (1 + int(rng.random() * 5000))
             market.bids.append([market.mid - offset, qty_bid])
             market.asks.append([market.mid + offset, qty_ask])
 
@@ -216,18 +221,69 @@ class MarketFeeds:
     def on_trade(
         self, symbol: str, price: Decimal, qty: Decimal, buyer_maker: bool, now_ms: int
     ) -> None:
-        """Record a public trade (synthetic or an engine fill) in history and candles."""
+        """Record a public trade (synthetic or an engine fill); the next tick carries it."""
         market = self._markets[symbol]
         trade = PublicTrade(next(self._trade_ids), now_ms, price, qty, buyer_maker)
-        market.trades.append(trade)
+        self._record(market, trade)
         market.pending.append(trade)
-        minute = now_ms - now_ms % _MINUTE_MS
+
+    @staticmethod
+    def _record(market: _Market, trade: PublicTrade) -> None:
+        """Add ``trade`` to the history and to its 1m bar."""
+        market.trades.append(trade)
+        minute = trade.time - trade.time % _MINUTE_MS
         candle = market.candles.get(minute)
         if candle is None:
-            candle = _Candle(price, price, price, price)
+            candle = _Candle(trade.price, trade.price, trade.price, trade.price)
             market.candles[minute] = candle
             bisect.insort(market.minutes, minute)
         candle.add(trade)
+
+    def _backfill(self, market: _Market, rng: random.Random) -> None:
+        """Seeded history before start: trades in the last minute, plain 1m bars before that.
+
+        Everything walks back from the start price in whole ticks (integers become Decimals
+        once per value): this runs whenever an exchange starts, so it has to be cheap.
+        """
+        spec = market.spec
+        tick, unit = spec.tick_size, spec.min_qty
+        last_minute = market.start_ms - market.start_ms % _MINUTE_MS - _MINUTE_MS
+        ticks = int(market.mid / tick)
+        walk = []
+        for _ in range(BACKFILL_TRADES):
+            walk.append(ticks)
+            ticks = max(1, ticks - round(rng.gauss(0.0, ticks * STEP_VOLATILITY / 2)))
+        walk.reverse()  # oldest first; the newest trade is at the start price
+        close = walk[0]
+        bars: list[tuple[int, _Candle]] = []
+        for back in range(1, BACKFILL_MINUTES):
+            sd = close * STEP_VOLATILITY * 2
+            open_ = max(1, close - round(rng.gauss(0.0, sd)))
+            wick = round(abs(rng.gauss(0.0, sd)))
+            high, low = max(open_, close) + wick, max(1, min(open_, close) - wick)
+            units = int(rng.random() * 3001)
+            taker = units * int(rng.random() * 11) // 10
+            price = tick * close
+            candle = _Candle(tick * open_, tick * high, tick * low, price)
+            candle.volume, candle.quote_volume = unit * units, unit * units * price
+            candle.taker_buy_volume, candle.taker_buy_quote = unit * taker, unit * taker * price
+            candle.count = 1 + units % 40 if units else 0
+            bars.append((last_minute - back * _MINUTE_MS, candle))
+            close = open_
+        for open_ms, candle in reversed(bars):
+            market.minutes.append(open_ms)
+            market.candles[open_ms] = candle
+        spacing = _MINUTE_MS // BACKFILL_TRADES
+        for index, price_ticks in enumerate(walk):
+            qty = unit * (1 + int(rng.random() * 200))
+            trade = PublicTrade(
+                next(self._trade_ids),
+                last_minute + index * spacing,
+                tick * price_ticks,
+                qty,
+                rng.random() < 0.5,
+            )
+            self._record(market, trade)
 
     # --- REST-shaped reads (reference, "Public Market Data") --------------------
     def _market(self, symbol: str) -> _Market:
@@ -289,24 +345,25 @@ class MarketFeeds:
         return {"s": symbol, "p": fmt(self.last_price(symbol))}
 
     def ticker_24hr(self, symbol: str) -> dict[str, Any]:
-        """Reference, "Get 24hr Ticker Price Change" row over the last 24 hours of trades."""
+        """Reference, "Get 24hr Ticker Price Change" row over the 1m bars of the last 24 hours."""
         market = self._market(symbol)
         now = self.clock()
-        window = [t for t in market.trades if t.time > now - _DAY_MS]
+        since = now - now % _MINUTE_MS - _DAY_MS + _MINUTE_MS
+        lo = bisect.bisect_left(market.minutes, since)
+        candles = [market.candles[m] for m in market.minutes[lo:]]
         last = self.last_price(symbol)
-        prices = [t.price for t in window] or [last]
         top = self.book_ticker(symbol)
         return {
             "t": now,
             "s": symbol,
             "c": fmt(last),
-            "h": fmt(max(prices)),
-            "l": fmt(min(prices)),
-            "o": fmt(prices[0]),
+            "h": fmt(max([c.high for c in candles] + [last])),
+            "l": fmt(min([c.low for c in candles] + [last])),
+            "o": fmt(candles[0].open if candles else last),
             "b": top["b"],
             "a": top["a"],
-            "v": fmt(sum((t.qty for t in window), Decimal(0))),
-            "qv": fmt(sum((t.qty * t.price for t in window), Decimal(0))),
+            "v": fmt(sum((c.volume for c in candles), Decimal(0))),
+            "qv": fmt(sum((c.quote_volume for c in candles), Decimal(0))),
             "it": "SPOT",
         }
 
@@ -323,7 +380,8 @@ class MarketFeeds:
         if interval not in KLINE_INTERVALS:
             raise EngineError("-1130", f"Illegal parameter 'interval': {interval}")
         end = min(self.clock() if end_time is None else end_time, self.clock())
-        first = _bucket(interval, max(market.start_ms, start_time or 0))
+        origin = market.minutes[0] if market.minutes else market.start_ms
+        first = _bucket(interval, max(origin, start_time or 0))
         buckets: list[int] = []
         bucket = _bucket(interval, end)
         while bucket >= first and len(buckets) < limit:

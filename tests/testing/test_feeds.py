@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 import msgspec
@@ -110,17 +111,17 @@ def test_klines_aggregate_trades_per_bar_and_fill_quiet_bars() -> None:
     for i in range(30):  # 30 steps, 10 s apart: minutes 0..4
         feeds.step(T0 + i * 10_000)
     clock.now = T0 + 7 * MINUTE + 5  # two quiet minutes after the last trade
-    rows = feeds.klines("BTCUSDT", "1m", 100)
+    rows = feeds.klines("BTCUSDT", "1m", 100, start_time=T0)
     assert [r[0] for r in rows] == [T0 + i * MINUTE for i in range(8)]
     assert all(len(r) == 11 for r in rows)
-    trades = [t for t in feeds.recent_trades("BTCUSDT", 1000) if t.time < T0 + MINUTE]
+    trades = [t for t in feeds.recent_trades("BTCUSDT", 1000) if T0 <= t.time < T0 + MINUTE]
     first = rows[0]
     assert first[1] == str(trades[0].price) and first[4] == str(trades[-1].price)
     assert Decimal(first[5]) == sum(t.qty for t in trades)
     assert first[8] == len(trades)
     quiet = rows[-1]
     assert quiet[1] == quiet[4] == rows[4][4] and quiet[5] == "0" and quiet[8] == 0
-    five = feeds.klines("BTCUSDT", "5m", 10)
+    five = feeds.klines("BTCUSDT", "5m", 10, start_time=T0)
     assert [r[0] for r in five] == [T0, T0 + 5 * MINUTE]
     assert five[0][8] == sum(r[8] for r in rows[:5])
     assert feeds.klines("BTCUSDT", "1m", 3)[0][0] == T0 + 5 * MINUTE
@@ -133,7 +134,8 @@ def test_every_reference_interval_is_served(interval: str) -> None:
     feeds, _ = make()
     feeds.step(T0)
     rows = feeds.klines("BTCUSDT", interval, 2)
-    assert len(rows) == 1 and rows[0][0] <= T0
+    assert len(rows) == (1 if interval in ("1w", "1M") else 2)  # a day of history
+    assert rows[-1][0] <= T0 and all(len(r) == 11 and r[6] == 0 for r in rows)
 
 
 def test_weekly_and_monthly_bars_start_on_monday_and_the_first() -> None:
@@ -143,15 +145,34 @@ def test_weekly_and_monthly_bars_start_on_monday_and_the_first() -> None:
     assert feeds.klines("BTCUSDT", "1M", 1)[0][0] == 1_798_761_600_000  # 2027-01-01
 
 
-def test_ticker_24hr_and_price() -> None:
+def test_history_before_start_gives_a_day_of_bars_and_a_minute_of_trades() -> None:
     feeds, _ = make()
+    trades = feeds.recent_trades("BTCUSDT", 1000)
+    assert len(trades) == 60 and trades[-1].price == Decimal(60000)
+    assert T0 - MINUTE <= trades[0].time < trades[-1].time < T0
+    assert len(feeds.trades("ETHUSDT", 100)) == 60
+    rows = feeds.klines("BTCUSDT", "1m", 1000)
+    assert len(rows) == 1000 and rows[-1][0] == T0  # the current, quiet minute
+    assert rows[-2][4] == rows[-1][1] == "60000"  # the backfill ends where the live walk starts
+    assert all(a[4] == b[1] for a, b in itertools.pairwise(rows))  # bars open at the last close
+    assert all(Decimal(r[3]) <= min(Decimal(r[1]), Decimal(r[4])) for r in rows)
+    hours = feeds.klines("BTCUSDT", "1h", 1000)
+    assert len(hours) == 25 and hours[0][0] == T0 - 24 * 60 * MINUTE
+
+
+def test_ticker_24hr_and_price() -> None:
+    feeds, clock = make()
     for i in range(40):
         feeds.step(T0 + i * 100)
+    clock.now = T0 + 4000
     ticker = feeds.ticker_24hr("BTCUSDT")
     prices = [t.price for t in feeds.recent_trades("BTCUSDT", 1000)]
     assert ticker["c"] == str(prices[-1]) == feeds.ticker_price("BTCUSDT")["p"]
-    assert ticker["h"] == str(max(prices)) and ticker["l"] == str(min(prices))
-    assert ticker["o"] == str(prices[0])
+    bars = feeds.klines("BTCUSDT", "1m", 1440)
+    assert Decimal(ticker["h"]) == max(Decimal(b[2]) for b in bars)
+    assert Decimal(ticker["l"]) == min(Decimal(b[3]) for b in bars)
+    assert ticker["o"] == bars[0][1]
+    assert Decimal(ticker["v"]) == sum(Decimal(b[5]) for b in bars)
     decoded = msgspec.json.decode(
         msgspec.json.encode([ticker]), type=list[market.Ticker24hr], strict=False
     )
