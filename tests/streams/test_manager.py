@@ -380,3 +380,27 @@ async def test_private_abrupt_drop_reuses_key_then_renews_when_refused(
         assert isinstance(second_gap, StreamGap) and second_gap.started_at >= first_gap.ended_at
     assert [m for m, _ in server.rest_calls].count("POST") == 2
     assert "key1" not in caplog.text and "key2" not in caplog.text  # the URL is never logged
+
+
+async def test_replay_after_reconnect_is_paced(client: HashKeyClient, server: StreamServer) -> None:
+    symbols = [f"SYM{i}USDT" for i in range(14)]
+    subs = [client.stream.bbo(symbol) for symbol in symbols]
+    for sub in subs:
+        await sub.__aenter__()
+    await server.wait_until(lambda: len(server.on(V2)) == 1 and len(server.on(V2)[0].subs()) == 14)
+    arrivals: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    def replayed() -> bool:
+        conns = server.on(V2)
+        if len(conns) == 2:
+            arrivals.extend(loop.time() for _ in range(len(conns[1].subs()) - len(arrivals)))
+        return len(arrivals) == 14
+
+    server.on(V2)[0].abort()
+    await server.wait_until(replayed)
+    assert [m["params"]["symbol"] for m in server.on(V2)[1].subs()] == symbols
+    # A burst of 10, then 20/s: the last 4 need at least ~0.2 s after the burst.
+    assert arrivals[-1] - arrivals[0] >= 0.15
+    for sub in subs:
+        await sub.aclose()
