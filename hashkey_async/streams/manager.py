@@ -214,6 +214,14 @@ def _symbol(symbol: str) -> str:
     return symbol
 
 
+def _queue_size(queue_size: int | None, default: int) -> int:
+    if queue_size is None:
+        return default
+    if not isinstance(queue_size, int) or queue_size < 1:
+        raise InvalidParameterError("queue_size", "must be a positive int")
+    return queue_size
+
+
 def _version(version: int) -> Version:
     if version == 1:
         return 1
@@ -331,9 +339,8 @@ class StreamManager:
     ) -> Subscription[Any]:
         self._check_open()
         topic = f"{key.topic}:{key.symbol}" + (f":{key.interval}" if key.interval else "")
-        queue: SubscriberQueue[Any] = SubscriberQueue(
-            topic, policy, queue_size or self._queue_size, conflate_key
-        )
+        size = _queue_size(queue_size, self._queue_size)
+        queue: SubscriberQueue[Any] = SubscriberQueue(topic, policy, size, conflate_key)
 
         async def attach(q: SubscriberQueue[Any]) -> None:
             self._check_open()
@@ -367,9 +374,8 @@ class StreamManager:
     def user(self, *, queue_size: int | None = None) -> Subscription[PrivateEvent]:
         """Private events (``ExecutionReport``, ``AccountUpdate``, ``TicketInfo``, ``StreamGap``...)."""
         self._check_open()
-        queue: SubscriberQueue[PrivateEvent] = SubscriberQueue(
-            "user", Policy.GAP, queue_size or self._queue_size
-        )
+        size = _queue_size(queue_size, self._queue_size)
+        queue: SubscriberQueue[PrivateEvent] = SubscriberQueue("user", Policy.GAP, size)
 
         async def attach(q: SubscriberQueue[PrivateEvent]) -> None:
             self._check_open()

@@ -16,6 +16,7 @@ from hashkey_async import (
     AuthenticationError,
     ExecutionReport,
     HashKeyClient,
+    InvalidParameterError,
     StreamGap,
     StreamOverflowError,
     UnknownEvent,
@@ -84,6 +85,23 @@ async def test_v1_formats_kline_topic_and_array_data(
             "event": "cancel",
             "params": {"binary": False},
         }
+
+
+async def test_bad_arguments_raise_before_any_io(
+    client: HashKeyClient, server: StreamServer
+) -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        client.stream.klines("BTCUSDT", "7m")
+    assert info.value.field == "interval"
+    with pytest.raises(InvalidParameterError):
+        client.stream.bbo("BTCUSDT", version=1)  # V1 has no bbo topic
+    with pytest.raises(InvalidParameterError):
+        client.stream.depth("BTCUSDT", version=3)
+    with pytest.raises(InvalidParameterError):
+        client.stream.trades("", queue_size=10)
+    with pytest.raises(InvalidParameterError):
+        client.stream.trades("BTCUSDT", queue_size=0)
+    assert server.conns == []
 
 
 async def test_breaking_out_of_the_loop_unsubscribes_and_closes(
