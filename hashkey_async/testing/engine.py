@@ -75,13 +75,16 @@ def fmt(value: Decimal) -> str:
 
 
 class EngineError(Exception):
-    """A rejection with the reference's error code and the HTTP status it comes with."""
+    """A rejection with the reference's error code, its HTTP status and any Retry-After."""
 
-    def __init__(self, code: str, msg: str, status: int = 400) -> None:
+    def __init__(
+        self, code: str, msg: str, status: int = 400, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"{code}: {msg}")
         self.code = code
         self.msg = msg
         self.status = status
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

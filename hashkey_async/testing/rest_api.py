@@ -305,53 +305,57 @@ class RestApi:
     ) -> web.Response:
         """Run every check of the reference, then the handler; faults apply here."""
         faults = self.exchange.faults
-        ip = request.remote or "?"
-        mono = self.monotonic()
-        verdict = self.gate.banned(ip, mono)
-        if verdict is not None:
-            return _error(verdict.status, verdict.code, verdict.msg, verdict.retry_after)
-        security = endpoint.security
-        user: User | None = None
-        if security.needs_key:
-            api_key = request.headers.get(API_KEY_HEADER, "")
-            user = self.engine.users.get(api_key)
-            if user is None:
-                return _error(400, "0102", "Invalid APIKey")
-            if security.signed and faults.rate_limit_storm > 0:
-                faults.rate_limit_storm -= 1
-                return _error(429, _LIMIT_CODES[endpoint.bucket], "Rate limit exceeded")
-            verdict = self.gate.check(ip, api_key, endpoint.bucket, mono)
-            if verdict is not None:
-                return _error(verdict.status, verdict.code, verdict.msg, verdict.retry_after)
-        raw_query = request.raw_path.partition("?")[2]
-        is_json = request.content_type == "application/json"
-        query_text, query_sig = strip_signature(raw_query)
-        body_text, body_sig = ("", None) if is_json else strip_signature(body.decode("latin-1"))
-        params = dict(parse_qsl(body_text, keep_blank_values=True)) if body_text else {}
-        params.update(parse_qsl(query_text, keep_blank_values=True))
-        now = self.exchange.now_ms()
-        if security.signed:
-            assert user is not None
-            signature = query_sig or body_sig
-            signed_body = body if is_json else body_text.encode("latin-1")
-            if not signature or not verify(user.api_secret, query_text, signed_body, signature):
-                return _error(400, "0001", "Incorrect signature")
-            rejection = _check_timestamp(params, now)
-            if rejection is not None:
-                return rejection
-        call = Call(params, user, now, body)
-        order_call = (endpoint.method, endpoint.path) in _ORDER_CALLS
-        if order_call and faults.fail_orders > 0:
-            faults.fail_orders -= 1
-            if faults.fail_after_effect:
-                with contextlib.suppress(EngineError):
-                    handler(call)
-            return _error(faults.fail_status, "-1001", "Internal error")
         try:
-            result = handler(call)
+            user = self._admit(endpoint, request)
+            call = self._parse(endpoint, request, body, user)
+            if (endpoint.method, endpoint.path) in _ORDER_CALLS and faults.fail_orders > 0:
+                faults.fail_orders -= 1
+                if faults.fail_after_effect:
+                    with contextlib.suppress(EngineError):
+                        handler(call)
+                return _error(faults.fail_status, "-1001", "Internal error")
+            return web.json_response(handler(call))
         except EngineError as exc:
-            return _error(exc.status, exc.code, exc.msg)
-        return web.json_response(result)
+            return _error(exc.status, exc.code, exc.msg, exc.retry_after)
+
+    def _admit(self, endpoint: Endpoint[Any], request: web.Request) -> User | None:
+        """IP ban, API key, injected 429 storm and the key's rate bucket; the caller or None."""
+        ip = request.remote or "?"
+        now = self.monotonic()
+        _refuse(self.gate.banned(ip, now))
+        if not endpoint.security.needs_key:
+            return None
+        user = self.engine.users.get(request.headers.get(API_KEY_HEADER, ""))
+        if user is None:
+            raise EngineError("0102", "Invalid APIKey")
+        faults = self.exchange.faults
+        if endpoint.security.signed and faults.rate_limit_storm > 0:
+            faults.rate_limit_storm -= 1
+            raise EngineError(_LIMIT_CODES[endpoint.bucket], "Rate limit exceeded", 429)
+        _refuse(self.gate.check(ip, user.api_key, endpoint.bucket, now))
+        return user
+
+    def _parse(
+        self, endpoint: Endpoint[Any], request: web.Request, body: bytes, user: User | None
+    ) -> Call:
+        """Merge query and form parameters (the query wins); check signature and timestamp.
+
+        The signature covers the raw query string and the raw body exactly as received,
+        each without its ``signature`` parameter (reference, "Signature Authentication").
+        """
+        is_json = request.content_type == "application/json"
+        query, query_sig = strip_signature(request.raw_path.partition("?")[2])
+        form, body_sig = ("", None) if is_json else strip_signature(body.decode("latin-1"))
+        params = dict(parse_qsl(form, keep_blank_values=True)) if form else {}
+        params.update(parse_qsl(query, keep_blank_values=True))
+        now = self.exchange.now_ms()
+        if endpoint.security.signed and user is not None:
+            signature = query_sig or body_sig
+            signed_body = body if is_json else form.encode("latin-1")
+            if not signature or not verify(user.api_secret, query, signed_body, signature):
+                raise EngineError("0001", "Incorrect signature")
+            _check_timestamp(params, now)
+        return Call(params, user, now, body)
 
     # --- public market data -----------------------------------------------------
     def _symbol(self, call: Call, *, required: bool = True) -> str | None:
@@ -1014,19 +1018,24 @@ class RestApi:
         return key
 
 
-def _check_timestamp(params: dict[str, str], now: int) -> web.Response | None:
+def _refuse(verdict: RateVerdict | None) -> None:
+    """Raise the rate gate's refusal, if any."""
+    if verdict is not None:
+        raise EngineError(verdict.code, verdict.msg, verdict.status, verdict.retry_after)
+
+
+def _check_timestamp(params: dict[str, str], now: int) -> None:
     """Reference, "Time-base security requirement": -1021 outside the window."""
     try:
         timestamp = int(params["timestamp"])
     except (KeyError, ValueError):
-        return _error(400, "0001", "Required field timestamp missing or invalid")
+        raise EngineError("0001", "Required field timestamp missing or invalid") from None
     try:
         window = int(params.get("recvWindow") or DEFAULT_RECV_WINDOW)
     except ValueError:
-        return _error(400, "-1130", "Illegal parameter 'recvWindow'")
-    if timestamp < now + MAX_AHEAD_MS and now - timestamp <= window:
-        return None
-    return _error(400, "-1021", "Timestamp for this request is outside of the recvWindow")
+        raise EngineError("-1130", "Illegal parameter 'recvWindow'") from None
+    if not (timestamp < now + MAX_AHEAD_MS and now - timestamp <= window):
+        raise EngineError("-1021", "Timestamp for this request is outside of the recvWindow")
 
 
 def _int(raw: str, code: str, msg: str) -> int:
