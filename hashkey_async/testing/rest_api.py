@@ -731,7 +731,10 @@ class RestApi:
         """Reference, "Get VIP Information"."""
         wanted = call.text("symbols")
         symbols = wanted.split(",") if wanted else list(self.feeds.symbols)
-        volume = sum((f.price * f.qty for f in self.engine.fills), Decimal(0))
+        mine = {a.account_id for a in call.caller().accounts}
+        volume = sum(
+            (f.price * f.qty for f in self.engine.fills if f.account_id in mine), Decimal(0)
+        )
         rows: list[dict[str, Any]] = []
         for symbol in symbols:
             spec = self.engine.spec(symbol)

@@ -548,11 +548,15 @@ async def test_every_endpoint_answers_what_the_sdk_models_decode(
     await client.spot.cancel_all_open_orders()
     await client.spot.cancel_open_orders("BTCUSDT")
 
-    await client.account.vip_info()
-    balances = await client.account.balances()
-    assert balances is not None
     trades = await client.account.trades()
-    assert len(trades) >= 1
+    assert trades and all(t.order_id == taker.order_id for t in trades)
+    assert sum(t.quantity for t in trades) == taker.executed_qty
+    vip = await client.account.vip_info()
+    assert vip.trade_vol_30_day == sum(t.price * t.quantity for t in trades)
+    assert {f.symbol for f in vip.data} == set(ex.config.symbols)
+    held = {b.asset: b for b in (await client.account.balances()).balances}
+    bought = taker.executed_qty - sum(t.commission for t in trades)
+    assert held["BTC"].free == D(10) + bought and held["BTC"].locked == 0
     types = await client.account.types()
     custody = next(t for t in types if t.account_type == 5)
     main = next(t for t in types if t.account_type == 1 and t.account_index == 0)
