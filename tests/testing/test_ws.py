@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import itertools
 import json
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
@@ -297,7 +298,7 @@ def test_binary_frames_are_gzip_json() -> None:
 # --- a real server ------------------------------------------------------------------------
 
 
-FAST = {"market_interval": 0.02, "private_ping_interval": 0.1}
+FAST = {"market_interval": 0.02, "private_ping_interval": 0.2}
 
 
 @pytest.fixture
@@ -608,7 +609,7 @@ async def answer_pings(ws: aiohttp.ClientWebSocketResponse, on_ping: Callable[[]
 async def test_listen_key_expiry_closes_the_stream_unless_kept_alive(
     http: aiohttp.ClientSession,
 ) -> None:
-    async with OfflineExchange(**FAST, listen_key_ttl=0.5) as ex:
+    async with OfflineExchange(**FAST, listen_key_ttl=0.7) as ex:
         kept = ex.engine.listen_keys.create(ex.api_key)
         pings = asyncio.Queue[None]()
 
@@ -645,3 +646,24 @@ async def test_exchange_close_sends_close_frames(http: aiohttp.ClientSession) ->
     assert msg.type is aiohttp.WSMsgType.CLOSE
     assert msg.data == 1001
     await ws.close()
+
+
+async def test_depth_cadence_v1_every_third_tick_v2_every_tick(
+    ex: OfflineExchange, http: aiohttp.ClientSession
+) -> None:
+    def tick(entry: dict[str, Any]) -> int:
+        return int(entry["v"].split("_")[0])  # depth "v" carries the market tick
+
+    async with (
+        http.ws_connect(f"{ex.stream_url}/quote/ws/v1") as v1,
+        http.ws_connect(f"{ex.stream_url}/quote/ws/v2") as v2,
+    ):
+        await v1.send_json(v1_sub("depth"))
+        await v2.send_json(v2_sub("depth"))
+        await recv(v1)  # the subscription snapshots
+        await recv(v2)
+        v1_ticks = [tick((await recv(v1))["data"][0]) for _ in range(4)]
+        v2_ticks = [tick((await recv(v2))["data"]) for _ in range(4)]
+    assert [b - a for a, b in itertools.pairwise(v1_ticks)] == [3, 3, 3]
+    assert all(t % 3 == 0 for t in v1_ticks)
+    assert [b - a for a, b in itertools.pairwise(v2_ticks)] == [1, 1, 1]
