@@ -13,7 +13,7 @@ class Faults:
 
     #: Stop sending frames and stop answering pings on every stream (half-open link).
     stalled: bool = False
-    #: Answer the next N order calls (create/cancel/batch) with a 5xx.
+    #: Answer the next N order calls (create, batch create, and every cancel) with a 5xx.
     fail_orders: int = 0
     #: With ``fail_orders``: True = the order takes effect before the 5xx, False = it does not.
     fail_after_effect: bool = True

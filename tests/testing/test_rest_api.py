@@ -403,6 +403,51 @@ async def test_cancel_paths_reflect_engine_state(raw_exchange: tuple[OfflineExch
     assert [o["orderId"] for o in page] == [ids[1], ids[0]]
 
 
+async def test_public_parameters_are_checked(raw_exchange: tuple[OfflineExchange, Raw]) -> None:
+    _, raw = raw_exchange
+    cases = [
+        ("/quote/v1/depth", "", "0001"),
+        ("/quote/v1/depth", "symbol=NOPE", "0201"),
+        ("/quote/v1/depth", "symbol=BTCUSDT&limit=abc", "-1130"),
+        ("/quote/v1/depth/merged", "symbol=BTCUSDT&scale=9", "-1130"),
+        ("/quote/v1/klines", "symbol=BTCUSDT", "0001"),
+        ("/quote/v1/klines", "symbol=BTCUSDT&interval=7m", "-1130"),
+        ("/quote/v1/trades", "symbol=BTCUSDT&limit=0", "-1130"),
+    ]
+    for path, query, code in cases:
+        status, data, _ = await raw.send("GET", path, query)
+        assert (status, data["code"]) == (400, code), (path, query)
+    status, data, _ = await raw.send("GET", "/quote/v1/depth", "symbol=BTCUSDT&limit=500")
+    assert status == 200 and len(data["b"]) == len(data["a"]) == 200  # capped at the maximum
+    status, data, _ = await raw.send("GET", "/quote/v1/trades", "symbol=ETHUSDT")
+    assert status == 200 and len(data) >= 60  # a minute of history before start
+
+
+async def test_listen_key_calls_check_ownership_and_expiry(
+    raw_exchange: tuple[OfflineExchange, Raw],
+) -> None:
+    ex, raw = raw_exchange
+    status, data = await raw.signed("POST", "/api/v1/userDataStream")
+    key = data["listenKey"]
+    assert status == 200 and len(key) == 64
+    assert (await raw.signed("PUT", "/api/v1/userDataStream", {"listenKey": key})) == (200, {})
+    status, data = await raw.signed("PUT", "/api/v1/userDataStream", {"listenKey": "nope"})
+    assert (status, data["code"]) == (400, "-1130")
+    status, data = await raw.signed("PUT", "/api/v1/userDataStream")
+    assert (status, data["code"]) == (400, "0001")
+    ex.add_account("eve", "eve-secret")
+    query = raw.query({"listenKey": key})
+    signature = sign("eve-secret", query, b"")
+    status, data, _ = await raw.send(
+        "DELETE", "/api/v1/userDataStream", f"{query}&signature={signature}", key="eve"
+    )
+    assert (status, data["code"]) == (400, "-1130")  # not eve's key
+    ex.skew_clock(int(ex.config.listen_key_ttl * 1000))
+    status, data = await raw.signed("PUT", "/api/v1/userDataStream", {"listenKey": key})
+    assert (status, data["code"]) == (400, "-1130")  # expired after the TTL
+    assert key not in ex.engine.listen_keys
+
+
 # --- fault switches -----------------------------------------------------------------------
 
 
