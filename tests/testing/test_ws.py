@@ -667,3 +667,19 @@ async def test_depth_cadence_v1_every_third_tick_v2_every_tick(
     assert [b - a for a, b in itertools.pairwise(v1_ticks)] == [3, 3, 3]
     assert all(t % 3 == 0 for t in v1_ticks)
     assert [b - a for a, b in itertools.pairwise(v2_ticks)] == [1, 1, 1]
+
+
+async def test_stall_silences_private_pings_without_dropping_the_client(
+    ex: OfflineExchange, http: aiohttp.ClientSession
+) -> None:
+    async with http.ws_connect(private_url(ex)) as ws:
+        ping = await recv_until(ws, lambda f: "ping" in f)
+        await ws.send_json({"pong": ping["ping"]})
+        ex.stall()
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(1.0):  # five ping intervals, twice the silence limit
+                await ws.receive()
+        ex.stall(False)
+        ping = await recv_until(ws, lambda f: "ping" in f)  # still connected, pinging again
+        await ws.send_json({"pong": ping["ping"]})
+        assert ex.hub.connections("private")
