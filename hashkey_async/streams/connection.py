@@ -75,7 +75,7 @@ TRANSITIONS: Final[dict[ConnectionState, frozenset[ConnectionState]]] = {
 StateListener = Callable[[str, ConnectionState, ConnectionState], None]
 
 
-@dataclass
+@dataclass(slots=True)
 class ConnectionStats:
     """Counters of one endpoint, kept across the connections that serve it."""
 
