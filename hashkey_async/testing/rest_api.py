@@ -31,7 +31,6 @@ from .engine import (
     TIME_IN_FORCE,
     Account,
     EngineError,
-    Fill,
     Order,
     OrderRequest,
     User,
@@ -784,7 +783,6 @@ class RestApi:
         from_id, to_id = call.integer("fromId"), call.integer("toId")
         limit = call.limit(500, 1000)
         rows: list[dict[str, Any]] = []
-        fill: Fill
         for fill in self.engine.account_fills(account):
             if len(rows) >= limit:
                 break
