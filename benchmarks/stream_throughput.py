@@ -8,7 +8,7 @@ code a user would write) and stop at the last frame. The client's depth subscrip
 so besides frames ingested it reports how many reached the ``async for``. Each round runs
 both variants (alternating which goes first); the median of per-round ratios is reported. Target: client >= 0.9x bare.
 
-Run: ``python benchmarks/stream_throughput.py [--frames 5000] [--levels 20] [--rounds 5]``
+Run: ``python benchmarks/stream_throughput.py [--frames 20000] [--levels 20] [--rounds 7]``
 """
 
 from __future__ import annotations
@@ -160,9 +160,9 @@ async def run(count: int, levels: int, rounds: int, port: int) -> None:
 def main() -> None:
     """Parse arguments, start the server process, run the rounds."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=5000)
+    parser.add_argument("--frames", type=int, default=20000)
     parser.add_argument("--levels", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     proc, pipe, port = serve_in_child(args.frames, args.levels)
     try:
