@@ -6,12 +6,16 @@ import argparse
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TypeVar
 
 from hashkey_async import HashKeyClient
 from hashkey_async.streams.connection import ConnectionState
+from hashkey_async.streams.subscription import Subscription
 from hashkey_async.testing import OfflineExchange
 
-__all__ = ["connect", "parser", "private_stream_open"]
+__all__ = ["connect", "next_before", "parser", "private_stream_open"]
+
+T = TypeVar("T")
 
 
 def parser(description: str) -> argparse.ArgumentParser:
@@ -48,3 +52,16 @@ def private_stream_open(client: HashKeyClient) -> asyncio.Event:
 
     client.stream.add_listener(on_state)
     return opened
+
+
+async def next_before(subscription: Subscription[T], deadline: float | None) -> T | None:
+    """The subscription's next item, or None once the loop clock passes ``deadline``."""
+    if deadline is None:
+        return await subscription.get()
+    timeout = deadline - asyncio.get_running_loop().time()
+    if timeout <= 0:
+        return None
+    try:
+        return await asyncio.wait_for(subscription.get(), timeout)
+    except asyncio.TimeoutError:
+        return None

@@ -14,7 +14,7 @@ import json
 import time
 from typing import TextIO
 
-from _common import connect, parser
+from _common import connect, next_before, parser
 
 from hashkey_async import HashKeyClient
 
@@ -40,12 +40,8 @@ async def record(
     written = 0
     async with client.stream.depth(symbol, version=version) as books:
         while max_updates is None or written < max_updates:
-            timeout = None if deadline is None else deadline - loop.time()
-            if timeout is not None and timeout <= 0:
-                break
-            try:
-                book = await asyncio.wait_for(books.get(), timeout)
-            except asyncio.TimeoutError:
+            book = await next_before(books, deadline)
+            if book is None:
                 break
             line = {
                 "symbol": book.symbol,

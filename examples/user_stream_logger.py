@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TextIO
 
-from _common import connect, parser, private_stream_open
+from _common import connect, next_before, parser, private_stream_open
 
 from hashkey_async import HashKeyClient
 from hashkey_async.models.stream import (
@@ -79,12 +79,8 @@ async def log_events(
         if ready is not None:
             ready.set()
         while max_events is None or count < max_events:
-            timeout = None if deadline is None else deadline - loop.time()
-            if timeout is not None and timeout <= 0:
-                break
-            try:
-                event = await asyncio.wait_for(events.get(), timeout)
-            except asyncio.TimeoutError:
+            event = await next_before(events, deadline)
+            if event is None:
                 break
             print(describe(event), file=out, flush=True)
             count += 1
