@@ -325,7 +325,8 @@ async def test_keepalive_failure_renews_key_and_reconnects(
 async def test_private_overflow_becomes_a_gap_event(
     client: HashKeyClient, server: StreamServer
 ) -> None:
-    async with client.stream.user(queue_size=2) as events:
+    slow_sub, fast_sub = client.stream.user(queue_size=2), client.stream.user()
+    async with slow_sub as events, fast_sub as others:
         await server.wait_until(lambda: len(_private(server)) == 1)
         conn = _private(server)[0]
         await conn.send([execution_report(i) for i in range(1, 6)])
@@ -335,6 +336,10 @@ async def test_private_overflow_becomes_a_gap_event(
             assert [e.order_id for e in got[:2]] == [1, 2]  # type: ignore[union-attr]
             assert got[2] == StreamGap(got[2].started_at, got[2].ended_at, "overflow", 3)  # type: ignore[union-attr]
             assert (await events.get()).order_id == 6  # type: ignore[union-attr]
+            # The other subscriber of the same connection lost nothing.
+            assert [(await others.get()).order_id for _ in range(6)] == [1, 2, 3, 4, 5, 6]  # type: ignore[union-attr]
+    assert slow_sub.queue.dropped == 3 and fast_sub.queue.dropped == 0
+    assert len(_private(server)) == 1  # one shared private connection
 
 
 async def test_user_stream_without_credentials_fails_fast(
