@@ -81,7 +81,7 @@ async def _rules(client: HashKeyClient, symbol: str) -> tuple[SymbolInfo, Symbol
 
 
 async def _depth(client: HashKeyClient, symbol: str) -> tuple[Decimal, Decimal]:
-    _step(2, f"Depth stream of {symbol} (wss …/quote/ws/v2, topic depth)")
+    _step(2, f"Depth stream of {symbol} ({client.config.stream_url}/quote/ws/v2, topic depth)")
     bid = ask = Decimal(0)
     async with client.stream.depth(symbol) as books:
         for count in range(1, DEPTH_UPDATES + 1):
