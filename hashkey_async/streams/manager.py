@@ -26,6 +26,7 @@ from .backoff import DEFAULT_BASE_DELAY, Backoff
 from .connection import Connection, ConnectionState, ConnectionStats, StateListener
 from .protocol import (
     KLINE_INTERVALS,
+    PUBLIC_TOPICS,
     PrivateDecoder,
     PublicDecoder,
     StreamKey,
@@ -324,10 +325,8 @@ class StreamManager:
         self, symbol: str, *, version: int = 2, queue_size: int | None = None
     ) -> Subscription[Bbo]:
         """Best bid and offer (V2 only); conflated."""
-        if _version(version) != 2:
-            raise InvalidParameterError("version", "bbo exists only on the V2 stream")
         key = StreamKey("bbo", _symbol(symbol))
-        return self._public_sub(key, 2, Policy.CONFLATE, None, queue_size)
+        return self._public_sub(key, _version(version), Policy.CONFLATE, None, queue_size)
 
     def _public_sub(
         self,
@@ -338,6 +337,8 @@ class StreamManager:
         queue_size: int | None,
     ) -> Subscription[Any]:
         self._check_open()
+        if key.topic not in PUBLIC_TOPICS[version]:
+            raise InvalidParameterError("version", f"{key.topic} is not on the V{version} stream")
         topic = f"{key.topic}:{key.symbol}" + (f":{key.interval}" if key.interval else "")
         size = _queue_size(queue_size, self._queue_size)
         queue: SubscriberQueue[Any] = SubscriberQueue(topic, policy, size, conflate_key)

@@ -247,6 +247,7 @@ class Subscription(Generic[T]):
 
     ``async for`` subscribes on first use; leaving the loop unsubscribes unless the
     subscription is held open by ``async with``, in which case leaving the block does.
+    ``queue`` exposes the backpressure counters (delivered, conflated, dropped, overflows).
     """
 
     __slots__ = ("_attach", "_detach", "_managed", "_state", "queue")
