@@ -182,6 +182,16 @@ async def test_handshake_failures_are_retried(client: HashKeyClient, server: Str
     assert states == [ConnectionState.RECONNECTING, ConnectionState.OPEN, ConnectionState.CLOSED]
 
 
+async def test_restart_on_request_replays(client: HashKeyClient, server: StreamServer) -> None:
+    async with client.stream.depth("ETHUSDT", version=1):
+        await server.wait_until(lambda: len(server.on(V1)) == 1 and bool(server.on(V1)[0].subs()))
+        client.stream.restart("public-v1")
+        await server.wait_until(lambda: len(server.on(V1)) == 2 and bool(server.on(V1)[1].subs()))
+        assert server.on(V1)[0].closed
+        assert server.on(V1)[1].subs() == server.on(V1)[0].subs()
+    assert client.stream.stats["public-v1"].last_drop_reason == "restart requested"
+
+
 async def test_server_that_stops_answering_is_replaced_by_the_watchdog(
     make_client: Callable[..., HashKeyClient], server: StreamServer
 ) -> None:

@@ -66,6 +66,23 @@ async def test_live_feeds_v2_depth_and_v1_klines(client: HashKeyClient) -> None:
             break
 
 
+async def test_live_feeds_every_other_topic(client: HashKeyClient) -> None:
+    subs = (
+        client.stream.ticker("BTCUSDT", version=1),
+        client.stream.ticker("ETHUSDT"),
+        client.stream.klines("BTCUSDT", "5m"),
+        client.stream.trades("BTCUSDT", version=1),
+        client.stream.depth("ETHUSDT", version=1),
+    )
+    async with asyncio.timeout(5):
+        for sub in subs:
+            async with sub:
+                item = await sub.get()
+                assert getattr(item, "symbol", "BTCUSDT") in ("BTCUSDT", "ETHUSDT")
+    v1, v2 = client.stream.stats["public-v1"], client.stream.stats["public-v2"]
+    assert v1.decode_errors == v2.decode_errors == 0  # every frame the exchange sent decoded
+
+
 async def test_drop_reconnects_and_resubscribes(ex: OfflineExchange, client: HashKeyClient) -> None:
     states = States(client)
     async with client.stream.depth("BTCUSDT") as books:
