@@ -683,3 +683,31 @@ async def test_stall_silences_private_pings_without_dropping_the_client(
         ping = await recv_until(ws, lambda f: "ping" in f)  # still connected, pinging again
         await ws.send_json({"pong": ping["ping"]})
         assert ex.hub.connections("private")
+
+
+async def test_v1_topics_push_the_reference_keys(
+    ex: OfflineExchange, http: aiohttp.ClientSession
+) -> None:
+    async with http.ws_connect(f"{ex.stream_url}/quote/ws/v1") as ws:
+        for topic in ("depth", "trade", "kline_1m", "realtimes"):
+            await ws.send_json(v1_sub(topic, "ETHUSDT"))
+        frames: dict[str, dict[str, Any]] = {}
+        async with asyncio.timeout(WAIT):
+            while len(frames) < 4:
+                frame = await recv(ws)
+                if frame["data"]:  # a trade snapshot may be empty on a fresh market
+                    frames[frame["topic"]] = frame
+    envelope = {"symbol", "symbolName", "topic", "params", "data", "f", "sendTime", "shared"}
+    for topic, frame in frames.items():
+        assert set(frame) == envelope | ({"channelId"} if topic == "depth" else set())
+        assert frame["symbol"] == frame["symbolName"] == "ETHUSDT"
+    assert set(frames["depth"]["data"][0]) == {"e", "s", "t", "v", "b", "a", "o"}
+    assert set(frames["trade"]["data"][0]) == {"v", "t", "p", "q", "m"}
+    assert set(frames["kline"]["data"][0]) == {
+        *("t", "s", "sn", "c", "h", "l", "o", "v"),
+        *("et", "qv", "td", "tb", "tq"),
+    }
+    assert set(frames["realtimes"]["data"][0]) == {
+        *("t", "s", "sn", "c", "h", "l", "o", "v", "qv", "m", "e"),
+    }
+    assert frames["kline"]["params"]["klineType"] == "1m"
