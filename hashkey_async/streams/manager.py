@@ -82,6 +82,7 @@ class PublicChannel:
             return pong_message(msg.ping)
         elif msg.topic is not None:
             stats.unrouted += 1
+            log.debug("stream %s: frame of unknown topic %r skipped", self.name, msg.topic)
         elif msg.code not in _OK_CODES:
             log.warning("stream %s: server error %s: %s", self.name, msg.code, msg.msg)
         return None

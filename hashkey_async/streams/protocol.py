@@ -123,14 +123,15 @@ class PublicDecoder:
     def decode(self, frame: str | bytes) -> MarketData | Control:
         """A market frame routed by its key, or a ``Control`` frame (pong, ack, unknown topic).
 
-        Raises ``msgspec.DecodeError`` for bytes that are not a JSON object at all.
+        Raises ``msgspec.DecodeError`` for bytes that are not JSON, and ``msgspec.ValidationError``
+        for a known topic whose shape does not fit (the caller logs and skips it).
         """
         try:
             msg = self._typed.decode(frame)
-        except msgspec.ValidationError as exc:
+        except msgspec.ValidationError:
             control = _control_decoder.decode(frame)
-            if control.topic is not None and control.pong is None:
-                log.warning("unhandled %s frame skipped: %s", control.topic, exc)
+            if control.topic in PUBLIC_TOPICS[self.version] and control.pong is None:
+                raise
             return control
         params = msg.params
         if self.version == 2:

@@ -162,6 +162,8 @@ def test_control_frames_and_unknown_topics() -> None:
     assert isinstance(unknown, Control) and unknown.topic == "future"
     with pytest.raises(msgspec.DecodeError):
         decoder.decode(b'{"topic": "depth", "par')
+    with pytest.raises(msgspec.ValidationError):  # a known topic in a shape we cannot type
+        decoder.decode(b'{"topic": "depth", "params": {"symbol": "X"}, "data": {"b": 1}}')
 
 
 def test_private_events_from_the_reference() -> None:
