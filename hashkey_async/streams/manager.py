@@ -278,6 +278,22 @@ class StreamManager:
             entry = self._public.get(int(endpoint[-1])) if endpoint.startswith("public-v") else None
         return entry[1].state if entry is not None else ConnectionState.CLOSED
 
+    async def wait_state(self, endpoint: str, state: ConnectionState) -> None:
+        """Return once ``endpoint`` is in ``state`` (e.g. the private stream is ``OPEN``)."""
+        if self.state(endpoint) is state:
+            return
+        reached: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def listener(name: str, old: ConnectionState, new: ConnectionState) -> None:
+            if name == endpoint and new is state and not reached.done():
+                reached.set_result(None)
+
+        self.add_listener(listener)
+        try:
+            await reached
+        finally:
+            self.remove_listener(listener)
+
     @property
     def listen_key(self) -> str | None:
         """The private stream's current listenKey (None when it is not open)."""
