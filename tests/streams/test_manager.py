@@ -300,7 +300,7 @@ async def test_key_expiry_new_key_gap_event_stream_continues(
     async with client.stream.user() as events:
         async with asyncio.timeout(2):
             await client.stream.wait_state("private", ConnectionState.OPEN)
-        assert len(_private(server)) == 1
+        await server.wait_until(lambda: len(_private(server)) == 1)
         await server.expire_keys()
         await server.wait_until(lambda: len(server.live("/api/v1/ws/key2")) == 1)
         conn = server.live("/api/v1/ws/key2")[0]
