@@ -9,11 +9,10 @@ from collections.abc import AsyncIterator
 from typing import TypeVar
 
 from hashkey_async import HashKeyClient
-from hashkey_async.streams.connection import ConnectionState
 from hashkey_async.streams.subscription import Subscription
 from hashkey_async.testing import OfflineExchange
 
-__all__ = ["connect", "next_before", "parser", "private_stream_open"]
+__all__ = ["connect", "next_before", "parser"]
 
 T = TypeVar("T")
 
@@ -40,18 +39,6 @@ async def connect(live: bool) -> AsyncIterator[HashKeyClient]:
         return
     async with OfflineExchange() as exchange, exchange.client() as client:
         yield client
-
-
-def private_stream_open(client: HashKeyClient) -> asyncio.Event:
-    """An event set whenever the private stream (re)connects: events from then on arrive."""
-    opened = asyncio.Event()
-
-    def on_state(endpoint: str, old: ConnectionState, new: ConnectionState) -> None:
-        if endpoint == "private" and new is ConnectionState.OPEN:
-            opened.set()
-
-    client.stream.add_listener(on_state)
-    return opened
 
 
 async def next_before(subscription: Subscription[T], deadline: float | None) -> T | None:

@@ -15,14 +15,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from math import inf
 
-from _common import connect, parser, private_stream_open
+from _common import connect, parser
 
-from hashkey_async import HashKeyClient, OrderError, OrderRejectedError
-from hashkey_async.enums import Side
+from hashkey_async import (
+    ConnectionState,
+    ExecutionReport,
+    HashKeyClient,
+    OrderError,
+    OrderRejectedError,
+    PrivateEvent,
+    Side,
+    StreamGap,
+    SymbolRules,
+    new_client_order_id,
+)
 from hashkey_async.models.common import Level
-from hashkey_async.models.stream import ExecutionReport, PrivateEvent, StreamGap
-from hashkey_async.orders import new_client_order_id
-from hashkey_async.rules import SymbolRules
 
 #: Prefix of this maker's clientOrderIds, so reconciliation can tell its orders apart.
 PREFIX = "mm"
@@ -98,12 +105,11 @@ class MarketMaker:
         """Quote until ``updates`` book updates, ``duration`` seconds or ``stop()``."""
         loop = asyncio.get_running_loop()
         deadline = None if duration is None else loop.time() + duration
-        opened = private_stream_open(self.client)
         async with (
             self.client.stream.user() as events,
             self.client.stream.depth(self.symbol) as books,
         ):
-            await opened.wait()
+            await self.client.stream.wait_state("private", ConnectionState.OPEN)
             watcher = asyncio.create_task(self._watch(events))
             stop = asyncio.create_task(self._stop.wait())
             try:

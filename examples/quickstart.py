@@ -11,9 +11,7 @@ from decimal import Decimal
 
 from _common import connect, parser
 
-from hashkey_async import HashKeyClient
-from hashkey_async.enums import Side
-from hashkey_async.rules import SymbolRules
+from hashkey_async import HashKeyClient, Side, SymbolRules
 
 
 async def run(client: HashKeyClient, symbol: str) -> None:

@@ -15,12 +15,13 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TextIO
 
-from _common import connect, next_before, parser, private_stream_open
+from _common import connect, next_before, parser
 
-from hashkey_async import HashKeyClient
-from hashkey_async.models.stream import (
+from hashkey_async import (
     AccountUpdate,
+    ConnectionState,
     ExecutionReport,
+    HashKeyClient,
     PrivateEvent,
     StreamGap,
     TicketInfo,
@@ -72,10 +73,9 @@ async def log_events(
     """
     loop = asyncio.get_running_loop()
     deadline = None if duration is None else loop.time() + duration
-    opened = private_stream_open(client)
     count = 0
     async with client.stream.user() as events:
-        await opened.wait()
+        await client.stream.wait_state("private", ConnectionState.OPEN)
         if ready is not None:
             ready.set()
         while max_events is None or count < max_events:

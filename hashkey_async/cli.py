@@ -104,24 +104,11 @@ async def _balances(client: HashKeyClient, step: int, assets: Sequence[str]) -> 
             _show(balance.asset, f"free {balance.free}   locked {balance.locked}")
 
 
-async def _private_open(client: HashKeyClient) -> asyncio.Event:
-    """An event set once the private stream is connected (orders placed after it are seen)."""
-    opened = asyncio.Event()
-
-    def on_state(endpoint: str, old: ConnectionState, new: ConnectionState) -> None:
-        if endpoint == "private" and new is ConnectionState.OPEN:
-            opened.set()
-
-    client.stream.add_listener(on_state)
-    return opened
-
-
 async def _trade(client: HashKeyClient, info: SymbolInfo, rules: SymbolRules, bid: Decimal) -> None:
     """Steps 3-6: rounded limit order, its executionReport, a fill, balances, cancel."""
     symbol = info.symbol
-    opened = await _private_open(client)
     async with client.stream.user() as events:
-        await opened.wait()
+        await client.stream.wait_state("private", ConnectionState.OPEN)
 
         _step(3, "A limit order, rounded to the symbol's tick and step sizes")
         wanted_price = bid * Decimal("0.97") + Decimal("0.00371")
