@@ -25,7 +25,7 @@ from typing import Any
 
 import msgspec
 
-from hashkey_async.streams.protocol import MarketData, PublicDecoder
+from hashkey_async.streams.protocol import PublicDecoder, StreamKey
 
 __all__ = ["main"]
 
@@ -93,8 +93,9 @@ def bench(version: int, rounds: int, n: int) -> dict[str, float]:
     frame = depth_frame(version)
     decoder = PublicDecoder(2 if version == 2 else 1)
     result = decoder.decode(frame)
-    assert isinstance(result, MarketData)
-    book = result.items[0]
+    assert isinstance(result, tuple)
+    key, (book,) = result
+    assert key == StreamKey("depth", "BTCUSDT")
     sent = json.loads(frame)
     sent_data = sent["data"] if version == 2 else sent["data"][0]
     assert book.bids[5].raw_price == sent_data["b"][5][0]
