@@ -23,6 +23,7 @@ from hashkey_async import (
     HashKeyClient,
     OrderError,
     OrderRejectedError,
+    OrderStatus,
     PrivateEvent,
     Side,
     StreamGap,
@@ -33,7 +34,7 @@ from hashkey_async.models.common import Level
 
 #: Prefix of this maker's clientOrderIds, so reconciliation can tell its orders apart.
 PREFIX = "mm"
-_DONE = frozenset({"FILLED", "CANCELED", "PARTIALLY_CANCELED", "REJECTED"})
+_DONE = frozenset(s.value for s in OrderStatus if s.is_final)
 _BPS = Decimal("0.0001")
 
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 from .client import HashKeyClient
-from .enums import Side
+from .enums import OrderStatus, Side
 from .errors import HashKeyError
 from .models.market import SymbolInfo
 from .models.stream import ExecutionReport, PrivateEvent, TicketInfo
@@ -31,8 +31,8 @@ __all__ = ["main"]
 
 #: Seconds the whole demo may take before it gives up (it needs about one).
 DEMO_TIMEOUT: Final = 60.0
-#: Order states after which an order changes no more.
-_FINAL: Final = frozenset({"FILLED", "CANCELED", "PARTIALLY_CANCELED", "REJECTED"})
+#: Order states after which an order changes no more, as the user stream spells them.
+_FINAL: Final = frozenset(s.value for s in OrderStatus if s.is_final)
 #: Depth snapshots the demo prints.
 DEPTH_UPDATES: Final = 3
 
