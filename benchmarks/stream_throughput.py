@@ -75,7 +75,7 @@ def _server(pipe: Pipe, count: int, levels: int) -> None:
         await site.start()
         server = site._server
         assert server is not None
-        pipe.send(server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        pipe.send(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
         await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
         await runner.cleanup()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ from hashkey_async.testing import OfflineExchange
 
 OPEN, RECONNECTING = ConnectionState.OPEN, ConnectionState.RECONNECTING
 
-FAST = {"market_interval": 0.02, "private_ping_interval": 0.1}
+FAST: dict[str, Any] = {"market_interval": 0.02, "private_ping_interval": 0.1}
 
 
 @pytest.fixture
