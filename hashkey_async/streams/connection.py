@@ -344,8 +344,11 @@ class Connection:
         """Ping every interval (reference, "Heartbeat check"); declare the link dead when silent."""
         interval = self._ping_interval
         next_ping = time.monotonic()
+        pongs_before = self.stats.pongs_received
         while True:
             now = time.monotonic()
+            if self.stats.pongs_received != pongs_before:
+                liveness.pong_seen = True  # the server answers our pings: the plain window holds
             if liveness.is_dead(now):
                 return f"watchdog: no frame for {now - liveness.last_received:.2f}s"
             if now >= next_ping:

@@ -177,17 +177,19 @@ class PrivateDecoder:
 class Liveness:
     """Watchdog bookkeeping: a link with no frame (and so no pong) for 2 x interval is dead.
 
-    ``interval`` is our ping interval; on the private stream the server pings on its own
-    schedule (reference: every 30 s), so the window also stretches to twice the observed gap
-    between server pings.
+    ``interval`` is our ping interval. On the private stream the server pings on its own
+    schedule (reference: every 30 s); until the server has answered one of our pings, the
+    window also stretches to twice the observed gap between its pings, so a server that only
+    pings is not declared dead between two of them.
     """
 
-    __slots__ = ("_last_server_ping", "interval", "last_received", "server_ping_gap")
+    __slots__ = ("_last_server_ping", "interval", "last_received", "pong_seen", "server_ping_gap")
 
     def __init__(self, interval: float, now: float) -> None:
         self.interval = interval
         self.last_received = now
         self.server_ping_gap = 0.0
+        self.pong_seen = False
         self._last_server_ping: float | None = None
 
     def received(self, now: float) -> None:
@@ -203,6 +205,8 @@ class Liveness:
     @property
     def window(self) -> float:
         """Seconds of silence after which the link counts as dead."""
+        if self.pong_seen:
+            return 2 * self.interval
         return 2 * max(self.interval, self.server_ping_gap)
 
     def deadline(self) -> float:

@@ -236,3 +236,5 @@ def test_liveness_window_and_server_ping_cadence() -> None:
     live.server_pinged(145.0)  # the server pings every 30 s: the window stretches to 60 s
     live.received(145.0)
     assert live.window == 60.0 and not live.is_dead(204.0) and live.is_dead(205.0)
+    live.pong_seen = True  # the server answers our pings: back to 2 x our interval
+    assert live.window == 20.0 and live.is_dead(165.0)
