@@ -441,3 +441,22 @@ async def test_replay_after_reconnect_is_paced(client: HashKeyClient, server: St
     assert arrivals[-1] - arrivals[0] >= 0.15
     for sub in subs:
         await sub.aclose()
+
+
+async def test_silent_private_link_is_replaced_and_reported(
+    make_client: Callable[..., HashKeyClient], server: StreamServer
+) -> None:
+    client = make_client(ws_ping_interval=0.05)
+    try:
+        async with client.stream.user() as events:
+            await server.wait_until(lambda: len(_private(server)) == 1)
+            server.answer_pings = False  # no server pings, no pongs: a half-open link
+            await server.wait_until(lambda: len(_private(server)) == 2)
+            server.answer_pings = True
+            async with asyncio.timeout(2):
+                gap = await events.get()
+            assert isinstance(gap, StreamGap) and gap.reason.startswith("watchdog")
+            assert client.stream.stats["private"].watchdog_kills >= 1
+            assert client.stream.listen_key == "key1"  # the key was fine: reused
+    finally:
+        await client.close()
