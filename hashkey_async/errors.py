@@ -36,6 +36,7 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
+    "SUCCESS_CODES",
     "APIError",
     "AuthenticationError",
     "BadRequestError",
@@ -62,10 +63,27 @@ __all__ = [
     "TransportError",
     "WalletError",
     "error_for",
+    "normalize_code",
 ]
 
 #: How much of a non-JSON body (an HTML 5xx page, say) an error message keeps.
 BODY_EXCERPT_CHARS: Final = 200
+
+#: Codes the exchange uses for success inside a body (after ``normalize_code``).
+SUCCESS_CODES: Final = frozenset({"0", "0000", "200"})
+
+
+def normalize_code(code: str | int | None) -> str | None:
+    """An exchange code in the error table's spelling: ``211`` -> ``"0211"``, ``-1021`` -> ``"-1021"``.
+
+    Numeric codes 1..9999 are zero-padded to four digits; 0 and 200 (success) stay
+    ``"0"`` and ``"200"``; strings are kept as sent.
+    """
+    if code is None or isinstance(code, str):
+        return code
+    if 0 < code < 10000 and code != 200:
+        return f"{code:04d}"
+    return str(code)
 
 
 class HashKeyError(Exception):

@@ -10,6 +10,7 @@ import pytest
 from hashkey_async.errors import (
     _CODE_TO_CLASS,
     AUTH_CODES,
+    SUCCESS_CODES,
     UNKNOWN_OUTCOME_CODES,
     APIError,
     AuthenticationError,
@@ -33,7 +34,6 @@ from hashkey_async.errors import (
     WalletError,
     error_for,
 )
-from hashkey_async.rest.transport import SUCCESS_CODES
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hashkey-api-docs.txt"
 _ROW = re.compile(r"^\| (-?\d{3,4}) \| (\d{3}) \| ([^|\n]*)")

@@ -14,7 +14,7 @@ from typing import Final
 import msgspec
 
 from ..enums import OrderStatus, OrderType, Side, StpMode, TimeInForce
-from ..errors import HashKeyError, error_for
+from ..errors import SUCCESS_CODES, HashKeyError, error_for, normalize_code
 from .common import Model
 
 __all__ = [
@@ -25,23 +25,12 @@ __all__ = [
     "CancelByIdsResponse",
     "Order",
     "SuccessResponse",
-    "normalize_code",
 ]
 
 _ZERO: Final = Decimal(0)
 
-#: Codes that mean success inside a body ("0", "0000", "200").
-SUCCESS_CODES: Final = frozenset({"0", "0000", "200"})
-
 #: Per-item failures in batch answers carry a code but no HTTP status of their own.
 _ITEM_STATUS: Final = 400
-
-
-def normalize_code(code: str | int | None) -> str | None:
-    """``-1141`` -> ``"-1141"``, ``211`` -> ``"0211"`` (the reference's spelling)."""
-    if code is None or isinstance(code, str):
-        return code
-    return f"{code:04d}" if 0 <= code < 10000 else str(code)
 
 
 class Order(Model, kw_only=True):

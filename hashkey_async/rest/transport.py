@@ -30,6 +30,7 @@ from ..clock import ServerClock
 from ..config import ClientConfig
 from ..errors import (
     BODY_EXCERPT_CHARS,
+    SUCCESS_CODES,
     AuthenticationError,
     DecodeError,
     ExecutionStatusUnknown,
@@ -40,20 +41,18 @@ from ..errors import (
     TimestampError,
     TransportError,
     error_for,
+    normalize_code,
 )
 from ..params import encode_query
 from ..ratelimit import RateLimiter
 from ..signing import API_KEY_HEADER
 from .endpoints import SERVER_TIME, Endpoint
 
-__all__ = ["ErrorBody", "Transport", "backoff_delay", "normalize_code"]
+__all__ = ["ErrorBody", "Transport", "backoff_delay"]
 
 log = logging.getLogger("hashkey_async.rest")
 
 T = TypeVar("T")
-
-#: Codes the exchange uses for success inside a 200 body.
-SUCCESS_CODES: Final = frozenset({"0", "0000", "200"})
 
 _JSON_HEADERS: Final = {"Content-Type": "application/json"}
 
@@ -70,15 +69,6 @@ class ErrorBody(msgspec.Struct):
 
 _error_decoder: Final = msgspec.json.Decoder(ErrorBody)
 _json_encoder: Final = msgspec.json.Encoder(decimal_format="string")
-
-
-def normalize_code(code: str | int | None) -> str | None:
-    """``-1021`` -> ``"-1021"``, ``1`` -> ``"0001"`` (the table's spelling; 0 and 200 mean success)."""
-    if code is None or isinstance(code, str):
-        return code
-    if 0 < code < 10000 and code != 200:
-        return f"{code:04d}"
-    return str(code)
 
 
 def _excerpt(body: bytes) -> str:

@@ -33,12 +33,13 @@ from hashkey_async.errors import (
     ServerError,
     TimestampError,
     TransportError,
+    normalize_code,
 )
 from hashkey_async.models.common import Empty
 from hashkey_async.models.market import Depth, ServerTime
 from hashkey_async.ratelimit import Bucket, RateLimiter
 from hashkey_async.rest.endpoints import DEPTH, SERVER_TIME, Endpoint, Security
-from hashkey_async.rest.transport import Transport, backoff_delay, normalize_code
+from hashkey_async.rest.transport import Transport, backoff_delay
 from hashkey_async.signing import API_KEY_HEADER, sign, verify
 
 KEY = "tAQfOrPIZAhym0qHISRt8EFvxPemdBm5"
