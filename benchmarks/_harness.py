@@ -2,7 +2,7 @@
 
 A benchmark script keeps only what it measures: it hands this module an app factory (run in a
 child process so the server's CPU is not charged to the client), its variants (each returning one
-sample per round), and a ``Target``; the ratio table and the one ``RESULT`` line that
+sample per round), and a ``Target``; the ratio table and the ``RESULT`` line per target that
 ``run_all.py`` collects come from here. Ratios are medians of per-round ratios to the baseline
 variant (same round, order rotated each round), which is robust to load from other processes
 drifting during a run.
@@ -245,7 +245,10 @@ def ratio_table(
     scale: float = 1e6,
     higher_is_better: bool = False,
 ) -> float:
-    """Print each variant's median, best and ratio to ``base``, the target beside ``subject``; return its ratio."""
+    """Print each variant's median, best and ratio to ``base``, the target beside ``subject``; return its ratio.
+
+    The caller prints the ``RESULT`` line (``report``) once its own notes are out.
+    """
     print(title)
     print(f"  ratio = median over rounds of value / the same round's {base}")
     width = max(len(name) for name in samples)
@@ -261,5 +264,4 @@ def ratio_table(
             ratio = statistics.median(ratios)
             line += f"   target {target.describe()}: {target.verdict(ratio)}"
         print(line)
-    report(target, ratio)
     return ratio

@@ -27,7 +27,16 @@ from urllib.parse import urlencode
 
 import aiohttp
 import msgspec
-from _harness import Target, parse_args, per_call, ratio_table, rounds, serve_in_child, static_app
+from _harness import (
+    Target,
+    parse_args,
+    per_call,
+    ratio_table,
+    report,
+    rounds,
+    serve_in_child,
+    static_app,
+)
 
 from hashkey_async import HashKeyClient
 from hashkey_async.models.trading import Order
@@ -110,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(__doc__, FULL, QUICK, argv)
     with serve_in_child(static_app, {("POST", "/api/v1.1/spot/order"): ORDER_BODY}) as port:
         samples = asyncio.run(_bench(f"http://127.0.0.1:{port}", args.calls, args.rounds))
-    ratio_table(
+    ratio = ratio_table(
         f"POST /api/v1.1/spot/order (signed LIMIT order), {args.rounds} rounds x {args.calls} "
         "sequential calls per variant; per-call time:",
         samples,
@@ -118,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         subject="hashkey_async",
         target=TARGET,
     )
+    report(TARGET, ratio)
     return 0
 
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from _harness import Target, depth_levels, parse_args, ratio_table, rounds_sync, v2_depth
+from _harness import Target, depth_levels, parse_args, ratio_table, report, rounds_sync, v2_depth
 
 from hashkey_async.streams.protocol import PublicDecoder, StreamKey
 
@@ -121,15 +121,17 @@ def main(argv: list[str] | None = None) -> int:
     """Print the table and the typed/untyped ratio for V2 and V1 frames."""
     args = parse_args(__doc__, FULL, QUICK, argv)
     for version in (2, 1):
-        ratio_table(
+        target = Target(f"decode V{version}: typed / msgspec untyped", "<=", 1.15)
+        ratio = ratio_table(
             f"V{version} depth frame, {LEVELS} levels a side, {len(depth_frame(version))} bytes, "
             f"{args.rounds} rounds x {args.n} decodes; per-frame time:",
             bench(version, args.rounds, args.n),
             base="msgspec-untyped",
             subject="typed",
-            target=Target(f"decode V{version}: typed / msgspec untyped", "<=", 1.15),
+            target=target,
             unit="us/frame",
         )
+        report(target, ratio)
     return 0
 
 

@@ -25,6 +25,7 @@ from _harness import (
     parse_args,
     per_call,
     ratio_table,
+    report,
     rounds,
     serve_in_child,
     static_app,
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     with serve_in_child(static_app, routes) as port:
         samples = asyncio.run(_bench(f"http://127.0.0.1:{port}", args.calls, args.rounds))
-    ratio_table(
+    ratio = ratio_table(
         f"GET /quote/v1/depth ({LEVELS} levels a side), {args.rounds} rounds x {args.calls} "
         "sequential calls per variant; per-call time:",
         samples,
@@ -141,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         subject="hashkey_async",
         target=TARGET,
     )
+    report(TARGET, ratio)
     return 0
 
 

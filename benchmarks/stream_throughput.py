@@ -28,6 +28,7 @@ from _harness import (
     depth_levels,
     parse_args,
     ratio_table,
+    report,
     rounds,
     serve_in_child,
     v2_depth,
@@ -114,7 +115,7 @@ async def run(port: int, count: int, levels: int, rounds_count: int) -> None:
     await ours(port, count)
     wall = await rounds({BARE: sample_bare, OURS: sample_ours}, rounds_count)
     title = f"{count} V2 depth frames, {levels} levels a side, {rounds_count} rounds"
-    ratio_table(
+    ratio = ratio_table(
         f"{title}; frames per wall second:",
         wall,
         base=BARE,
@@ -130,6 +131,7 @@ async def run(port: int, count: int, levels: int, rounds_count: int) -> None:
         f"{statistics.median(cpu[OURS]):.0f} frames/s -> {statistics.median(cpu_ratios):.3f}x"
     )
     print(f"  delivered to async for: {statistics.median(delivered_share):.1%} (rest conflated)")
+    report(TARGET, ratio)
 
 
 def main(argv: list[str] | None = None) -> int:
