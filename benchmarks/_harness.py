@@ -18,7 +18,7 @@ import multiprocessing
 import socket
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Literal
@@ -29,6 +29,7 @@ from aiohttp import web
 __all__ = [
     "RESULT_PREFIX",
     "Target",
+    "compare_over_http",
     "depth_levels",
     "parse_args",
     "per_call",
@@ -265,3 +266,23 @@ def ratio_table(
             line += f"   target {target.describe()}: {target.verdict(ratio)}"
         print(line)
     return ratio
+
+
+def compare_over_http(
+    routes: Mapping[tuple[str, str], bytes],
+    bench: Callable[[str, int, int], Coroutine[Any, Any, dict[str, list[float]]]],
+    args: argparse.Namespace,
+    *,
+    what: str,
+    base: str,
+    target: Target,
+) -> int:
+    """Serve ``routes`` in a child process, run ``bench(url, calls, rounds)``, print table and RESULT."""
+    with serve_in_child(static_app, routes) as port:
+        samples = asyncio.run(bench(f"http://127.0.0.1:{port}", args.calls, args.rounds))
+    title = (
+        f"{what}, {args.rounds} rounds x {args.calls} sequential calls per variant; per-call time:"
+    )
+    ratio = ratio_table(title, samples, base=base, subject="hashkey_async", target=target)
+    report(target, ratio)
+    return 0

@@ -16,7 +16,6 @@ Run: ``python benchmarks/create_order_overhead.py [--calls 300] [--rounds 15] [-
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import itertools
@@ -27,16 +26,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 import msgspec
-from _harness import (
-    Target,
-    parse_args,
-    per_call,
-    ratio_table,
-    report,
-    rounds,
-    serve_in_child,
-    static_app,
-)
+from _harness import Target, compare_over_http, parse_args, per_call, rounds
 
 from hashkey_async import HashKeyClient
 from hashkey_async.models.trading import Order
@@ -117,18 +107,14 @@ async def _bench(base: str, calls: int, count: int) -> dict[str, list[float]]:
 def main(argv: list[str] | None = None) -> int:
     """Start the local server, run the rounds, print per-call times and the ratio."""
     args = parse_args(__doc__, FULL, QUICK, argv)
-    with serve_in_child(static_app, {("POST", "/api/v1.1/spot/order"): ORDER_BODY}) as port:
-        samples = asyncio.run(_bench(f"http://127.0.0.1:{port}", args.calls, args.rounds))
-    ratio = ratio_table(
-        f"POST /api/v1.1/spot/order (signed LIMIT order), {args.rounds} rounds x {args.calls} "
-        "sequential calls per variant; per-call time:",
-        samples,
+    return compare_over_http(
+        {("POST", "/api/v1.1/spot/order"): ORDER_BODY},
+        _bench,
+        args,
+        what="POST /api/v1.1/spot/order (signed LIMIT order)",
         base="bare aiohttp+HMAC",
-        subject="hashkey_async",
         target=TARGET,
     )
-    report(TARGET, ratio)
-    return 0
 
 
 if __name__ == "__main__":

@@ -13,23 +13,12 @@ Run: ``python benchmarks/rest_overhead.py [--calls 200] [--rounds 15] [--quick]`
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 
 import aiohttp
 import msgspec
-from _harness import (
-    Target,
-    depth_levels,
-    parse_args,
-    per_call,
-    ratio_table,
-    report,
-    rounds,
-    serve_in_child,
-    static_app,
-)
+from _harness import Target, compare_over_http, depth_levels, parse_args, per_call, rounds
 
 from hashkey_async import HashKeyClient
 from hashkey_async.models.market import Depth
@@ -132,18 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         ("GET", "/quote/v1/depth"): _depth_body(),
         ("GET", "/api/v1/exchangeInfo"): _exchange_info_body(),
     }
-    with serve_in_child(static_app, routes) as port:
-        samples = asyncio.run(_bench(f"http://127.0.0.1:{port}", args.calls, args.rounds))
-    ratio = ratio_table(
-        f"GET /quote/v1/depth ({LEVELS} levels a side), {args.rounds} rounds x {args.calls} "
-        "sequential calls per variant; per-call time:",
-        samples,
-        base="bare aiohttp+msgspec",
-        subject="hashkey_async",
-        target=TARGET,
+    what = f"GET /quote/v1/depth ({LEVELS} levels a side)"
+    return compare_over_http(
+        routes, _bench, args, what=what, base="bare aiohttp+msgspec", target=TARGET
     )
-    report(TARGET, ratio)
-    return 0
 
 
 if __name__ == "__main__":
