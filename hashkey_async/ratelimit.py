@@ -2,7 +2,10 @@
 
 Reference, "Access Restrictions" / "Order Rate Limiting": per API key, order endpoints
 allow 10 requests/s and query endpoints 2 requests/s; a 429 means "stop and wait a
-minute", and an IP that keeps sending after a 429 is banned (418). We assume the
+minute", and an IP that keeps sending after a 429 is banned (418). Rate-limit codes
+that come back as HTTP 400 ("0003", "-1015", "-3145": the per-second limits) pause the
+bucket briefly instead, doubling on repeats so a rate set above the server's converges
+instead of hammering it. We assume the
 strictest counting a server could use (any rolling window), widened by a small margin
 for network jitter, and charge public market data only to the optional per-IP weight
 budget.
@@ -22,7 +25,10 @@ from .errors import IPBannedError, RateLimitError
 __all__ = [
     "DEFAULT_BAN_SECONDS",
     "DEFAULT_MARGIN",
+    "DEFAULT_MAX_PAUSE",
     "DEFAULT_SUSPEND_SECONDS",
+    "DEFAULT_THROTTLE_SECONDS",
+    "THROTTLE_CODES",
     "WEIGHT_PERIOD",
     "Bucket",
     "RateLimiter",
@@ -38,6 +44,14 @@ DEFAULT_SUSPEND_SECONDS: Final = 60.0
 DEFAULT_BAN_SECONDS: Final = 120.0
 #: The per-IP weight budget's window (weights are published per minute).
 WEIGHT_PERIOD: Final = 60.0
+#: Exchange codes of a per-second rate limit answered with HTTP 400, not 429 (reference,
+#: "Error Codes": "0003 Rate limit exceeded", "-1015 Too many new orders", "-3145 Please
+#: DO NOT submit request too frequently"); -1193 counts orders, not rate, so it is absent.
+THROTTLE_CODES: Final = frozenset({"0003", "-1015", "-3145"})
+#: First pause after such an answer without Retry-After: one rolling window.
+DEFAULT_THROTTLE_SECONDS: Final = 1.0
+#: Pauses up to this long are waited out in ``acquire``; longer ones fail fast like a 429.
+DEFAULT_MAX_PAUSE: Final = 2.0
 
 
 class Bucket(enum.Enum):
@@ -105,10 +119,11 @@ class _Lane:
 
 
 class RateLimiter:
-    """Grants permission to send, per bucket, in FIFO order; enforces 429 suspensions and 418 bans.
+    """Grants permission to send, per bucket, in FIFO order; enforces pauses, suspensions, bans.
 
-    ``clock`` (monotonic seconds) and ``sleep`` are injectable so tests drive it with a fake
-    clock. A waiter cancelled while queued or sleeping has reserved nothing and leaves the
+    A pause (``throttle``) makes callers wait; a suspension (``suspend``, after a 429) and
+    a ban (``ban``, after a 418) make them fail fast. ``clock`` (monotonic seconds) and
+    ``sleep`` are injectable so tests drive it with a fake clock. A waiter cancelled while queued or sleeping has reserved nothing and leaves the
     queue, so it never delays the others.
     """
 
@@ -120,6 +135,7 @@ class RateLimiter:
         weight_budget: int | None = None,
         weight_period: float = WEIGHT_PERIOD,
         margin: float = DEFAULT_MARGIN,
+        max_pause: float = DEFAULT_MAX_PAUSE,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -136,6 +152,10 @@ class RateLimiter:
         )
         self._suspended: dict[Bucket, float] = {}
         self._banned_until = 0.0
+        self.max_pause = max_pause
+        self._paused: dict[Bucket, float] = {}
+        #: Per bucket: (clock of the last throttle, its pause) to double repeated pauses.
+        self._throttled: dict[Bucket, tuple[float, float]] = {}
 
     def window(self, bucket: Bucket) -> SlidingWindow | None:
         """The per-key window of ``bucket`` (None for PUBLIC, which is not charged per key)."""
@@ -146,6 +166,36 @@ class RateLimiter:
         """After a 429: refuse ``bucket`` for ``seconds`` (default one minute)."""
         until = self._clock() + (DEFAULT_SUSPEND_SECONDS if seconds is None else seconds)
         self._suspended[bucket] = max(self._suspended.get(bucket, 0.0), until)
+
+    def throttle(self, bucket: Bucket, seconds: float | None = None) -> float:
+        """After a 400 rate-limit code: hold ``bucket`` back for ``seconds``; returns the pause.
+
+        Without ``seconds`` (no Retry-After) the pause is one window, doubled for each
+        throttle that follows the previous one within a minute, up to a minute. A pause
+        longer than ``max_pause`` becomes a suspension: callers fail fast instead of waiting.
+        """
+        now = self._clock()
+        if seconds is None:
+            seconds = DEFAULT_THROTTLE_SECONDS
+            last = self._throttled.get(bucket)
+            if last is not None and now - last[0] < DEFAULT_SUSPEND_SECONDS:
+                seconds = min(max(2.0 * last[1], seconds), DEFAULT_SUSPEND_SECONDS)
+        self._throttled[bucket] = (now, seconds)
+        if seconds > self.max_pause:
+            self.suspend(bucket, seconds)
+        else:
+            self._paused[bucket] = max(self._paused.get(bucket, 0.0), now + seconds)
+        return seconds
+
+    def _pause_left(self, bucket: Bucket, now: float) -> float:
+        """Seconds until ``bucket``'s pause ends (0.0 when none is in force)."""
+        until = self._paused.get(bucket)
+        if until is None:
+            return 0.0
+        if now < until:
+            return until - now
+        del self._paused[bucket]
+        return 0.0
 
     def ban(self, seconds: float | None = None) -> None:
         """After a 418: refuse every call for ``seconds``."""
@@ -178,19 +228,27 @@ class RateLimiter:
         lane = self._lanes.get(bucket)
         if lane is not None:
             await self._take(lane, bucket, 1)
+        elif self._paused:
+            while wait := self._pause_left(bucket, self._clock()):
+                await self._sleep(wait)
         if self._weights is not None:
             await self._take(self._weights, bucket, weight)
 
     async def _take(self, lane: _Lane, bucket: Bucket, cost: int) -> None:
         # Fast path: nobody queued (so nobody is overtaken) and the window has room.
-        if not lane.pending and lane.window.reserve(self._clock(), cost) == 0.0:
-            return
+        if not lane.pending:
+            now = self._clock()
+            if (not self._paused or not self._pause_left(bucket, now)) and lane.window.reserve(
+                now, cost
+            ) == 0.0:
+                return
         lane.pending += 1
         try:
             async with lane.lock:
                 while True:
                     self.check(bucket)
-                    wait = lane.window.reserve(self._clock(), cost)
+                    now = self._clock()
+                    wait = self._pause_left(bucket, now) or lane.window.reserve(now, cost)
                     if wait == 0.0:
                         return
                     await self._sleep(wait)

@@ -217,3 +217,79 @@ async def test_418_bans_every_bucket_until_it_ends(fake_clock: FakeClock) -> Non
     await fake_clock.advance(30.0)
     for bucket in Bucket:
         await limiter.acquire(bucket)
+
+
+# --- 400 rate-limit codes: brief pauses -------------------------------------------------
+
+
+async def test_throttle_pauses_the_bucket_and_callers_wait_in_order(fake_clock: FakeClock) -> None:
+    limiter = make_limiter(fake_clock)
+    assert limiter.throttle(Bucket.ORDER) == pytest.approx(1.0)
+    granted: list[tuple[str, float]] = []
+
+    async def caller(name: str, bucket: Bucket) -> None:
+        await limiter.acquire(bucket)
+        granted.append((name, fake_clock.now))
+
+    start = fake_clock.now
+    tasks = [asyncio.create_task(caller(f"o{n}", Bucket.ORDER)) for n in range(3)]
+    await fake_clock.settle()
+    await caller("query", Bucket.QUERY)  # other buckets are not held back
+    await fake_clock.advance(0.99)
+    assert [name for name, _ in granted] == ["query"]
+    await fake_clock.advance(0.01)
+    await asyncio.gather(*tasks)
+    assert [(name, t - start) for name, t in granted] == [
+        ("query", 0.0),
+        ("o0", pytest.approx(1.0)),
+        ("o1", pytest.approx(1.0)),
+        ("o2", pytest.approx(1.0)),
+    ]
+
+
+async def test_repeated_throttles_double_then_fail_fast_and_reset_after_a_quiet_minute(
+    fake_clock: FakeClock,
+) -> None:
+    limiter = make_limiter(fake_clock)
+    assert limiter.throttle(Bucket.QUERY) == pytest.approx(1.0)
+    await fake_clock.advance(1.0)
+    assert limiter.throttle(Bucket.QUERY) == pytest.approx(2.0)
+    waiter = asyncio.create_task(limiter.acquire(Bucket.QUERY))
+    await fake_clock.advance(1.9)
+    assert not waiter.done()  # 2 s is still a pause: waited out, not raised
+    await fake_clock.advance(0.1)
+    await waiter
+    assert limiter.throttle(Bucket.QUERY) == pytest.approx(4.0)  # above max_pause: suspended
+    with pytest.raises(RateLimitError) as info:
+        await limiter.acquire(Bucket.QUERY)
+    assert info.value.retry_after == pytest.approx(4.0)
+    await fake_clock.advance(4.0)
+    await limiter.acquire(Bucket.QUERY)
+    await fake_clock.advance(60.0)
+    assert limiter.throttle(Bucket.QUERY) == pytest.approx(1.0)  # a quiet minute resets
+
+
+async def test_throttle_honours_retry_after(fake_clock: FakeClock) -> None:
+    limiter = make_limiter(fake_clock)
+    limiter.throttle(Bucket.ORDER, 0.5)
+    waiter = asyncio.create_task(limiter.acquire(Bucket.ORDER))
+    await fake_clock.advance(0.49)
+    assert not waiter.done()
+    await fake_clock.advance(0.01)
+    await waiter
+    limiter.throttle(Bucket.ORDER, 30.0)  # a long Retry-After fails fast like a 429
+    with pytest.raises(RateLimitError) as info:
+        await limiter.acquire(Bucket.ORDER)
+    assert info.value.retry_after == pytest.approx(30.0)
+
+
+async def test_throttle_pauses_public_calls_too(fake_clock: FakeClock) -> None:
+    limiter = make_limiter(fake_clock)
+    limiter.throttle(Bucket.PUBLIC)
+    waiter = asyncio.create_task(limiter.acquire(Bucket.PUBLIC))
+    await fake_clock.advance(0.9)
+    assert not waiter.done()
+    await fake_clock.advance(0.1)
+    await waiter
+    await limiter.acquire(Bucket.PUBLIC)
+    assert fake_clock.sleeping == 0

@@ -8,7 +8,8 @@ Policy (reference, "General API Information" and "Access Restrictions"):
 
 * 5xx, -1006, -1007 on a call that may have taken effect -> ``ExecutionStatusUnknown``;
   only idempotent calls (GET) are retried, with full-jitter backoff.
-* 429 suspends the endpoint's bucket (Retry-After or 60 s); 418 bans every call.
+* 429 suspends the endpoint's bucket (Retry-After or 60 s); 418 bans every call; a
+  400 with a rate-limit code (0003, -1015, -3145) pauses the bucket (``RateLimiter.throttle``).
 * -1021 (timestamp outside recvWindow) -> resync the clock once and resend once: the
   exchange rejected the request before it could take effect.
 """
@@ -44,7 +45,7 @@ from ..errors import (
     normalize_code,
 )
 from ..params import encode_query
-from ..ratelimit import RateLimiter
+from ..ratelimit import THROTTLE_CODES, RateLimiter
 from ..signing import API_KEY_HEADER
 from .endpoints import SERVER_TIME, Endpoint
 
@@ -301,8 +302,11 @@ class Transport:
         )
         if isinstance(error, IPBannedError):
             self.limiter.ban(retry_after if retry_after is not None else self.config.ip_ban_seconds)
-        elif isinstance(error, RateLimitError) and status == 429:
-            self.limiter.suspend(endpoint.bucket, retry_after)
+        elif isinstance(error, RateLimitError):
+            if status == 429:
+                self.limiter.suspend(endpoint.bucket, retry_after)
+            elif code in THROTTLE_CODES:
+                self.limiter.throttle(endpoint.bucket, retry_after)
         elif isinstance(error, ExecutionStatusUnknown):
             if endpoint.idempotent:
                 # A read cannot have taken effect: report a server error, after retries.

@@ -423,6 +423,53 @@ async def test_429_without_retry_after_suspends_a_minute_and_is_not_retried(
     assert len(mocked.calls) == 1
 
 
+@pytest.mark.parametrize(
+    ("code", "retry_after", "pause"),
+    [("-1015", None, 1.0), ("0003", None, 1.0), ("-3145", "0.5", 0.5)],
+)
+async def test_400_rate_limit_code_pauses_the_bucket_then_lets_calls_through(
+    harness: Harness, mocked: Recorder, code: str, retry_after: str | None, pause: float
+) -> None:
+    harness.transport.clock.update(WALL_MS, WALL_MS, WALL_MS)
+    headers = {"Retry-After": retry_after} if retry_after else None
+    mocked.on(
+        "POST",
+        "/api/v1/probe/order",
+        status=400,
+        payload={"code": code, "msg": "Too many"},
+        headers=headers,
+    )
+    mocked.on("POST", "/api/v1/probe/order", payload={})
+    mocked.on("GET", "/api/v1/probe", payload={})
+    with pytest.raises(RateLimitError) as info:
+        await harness.transport.request(ORDER_POST)
+    assert (info.value.status, info.value.code) == (400, code)
+    second = asyncio.create_task(harness.transport.request(ORDER_POST))
+    await harness.clock.advance(pause - 0.01)
+    assert not second.done() and len(mocked.calls) == 1  # held back, not refused
+    await harness.transport.request(SIGNED_GET)  # the query bucket is unaffected
+    await harness.clock.advance(0.01)
+    await second
+    assert mocked.paths() == [
+        "POST /api/v1/probe/order",
+        "GET /api/v1/probe",
+        "POST /api/v1/probe/order",
+    ]
+
+
+async def test_order_count_limit_minus_1193_does_not_pause(
+    harness: Harness, mocked: Recorder
+) -> None:
+    harness.transport.clock.update(WALL_MS, WALL_MS, WALL_MS)
+    mocked.on("POST", "/api/v1/probe/order", status=400, payload={"code": "-1193", "msg": "n"})
+    mocked.on("POST", "/api/v1/probe/order", payload={})
+    with pytest.raises(RateLimitError):
+        await harness.transport.request(ORDER_POST)
+    # at once: a pause would park on the fake clock and time out here
+    await asyncio.wait_for(harness.transport.request(ORDER_POST), 1.0)
+    assert len(mocked.calls) == 2
+
+
 async def test_418_bans_every_call_until_the_ban_ends(
     fake_clock: FakeClock, mocked: Recorder
 ) -> None:
