@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from ..enums import OrderType, Side, StpMode, TimeInForce, parse
-from ..errors import ExecutionStatusUnknown, InvalidParameterError
+from ..errors import InvalidParameterError
 from ..models.trading import (
     BatchOrderResponse,
     CancelAllResponse,
@@ -32,7 +32,7 @@ from ..params import Number
 from ..rules import RulesBook, SymbolRules
 from . import endpoints as E
 from .base import Resource
-from .reconcile import BatchStatusUnknown, ReconcilePolicy, place_order
+from .reconcile import InDoubtOrders, ReconcilePolicy, place_batch, place_order
 from .transport import Transport
 
 __all__ = ["RulesMode", "SpotResource"]
@@ -48,7 +48,7 @@ def _side(side: Side | str | None) -> Side | None:
 class SpotResource(Resource):
     """Spot orders: every TRADE and USER_DATA endpoint of "Spot Trading"."""
 
-    __slots__ = ("_rules", "_rules_lock", "reconcile")
+    __slots__ = ("_rules", "_rules_lock", "in_doubt", "reconcile")
 
     def __init__(self, transport: Transport) -> None:
         super().__init__(transport)
@@ -56,6 +56,9 @@ class SpotResource(Resource):
         self._rules_lock = asyncio.Lock()
         #: What create_order does when the outcome is unknown (see ``rest/reconcile.py``).
         self.reconcile = ReconcilePolicy()
+        #: Client order ids whose creation could not be settled (unknown outcome, or the
+        #: caller cancelled while the request may have left): look them up, then discard.
+        self.in_doubt = InDoubtOrders()
 
     # --- exchange rules ---------------------------------------------------------------
 
@@ -131,6 +134,8 @@ class SpotResource(Resource):
         Raises ``InvalidParameterError`` before any I/O for bad arguments (or a
         ``FilterViolation`` with ``rules``), and ``ExecutionStatusUnknown`` carrying
         ``client_order_id`` only when reconciliation could not tell whether it exists.
+        If the caller's task is cancelled meanwhile, the cancellation propagates and the
+        client order id is logged at WARNING and kept in ``self.in_doubt``.
         """
         order = build_order(
             symbol,
@@ -144,11 +149,11 @@ class SpotResource(Resource):
             stp_mode=stp_mode,
         )
         order = await self._apply_rules(order, rules, reference_price)
-        return await place_order(self._transport, order, self.reconcile)
+        return await place_order(self._transport, order, self.reconcile, in_doubt=self.in_doubt)
 
     async def submit(self, order: OrderRequest) -> Order:
         """Place an already built ``OrderRequest`` (same reconciliation as ``create_order``)."""
-        return await place_order(self._transport, order, self.reconcile)
+        return await place_order(self._transport, order, self.reconcile, in_doubt=self.in_doubt)
 
     async def create_orders(
         self, orders: Sequence[OrderRequest | Mapping[str, Any]]
@@ -157,18 +162,16 @@ class SpotResource(Resource):
 
         ``orders`` are ``OrderRequest`` (from ``orders.build_order``) or mappings of
         ``create_order``'s keyword arguments. Items come back in request order. A batch is
-        never resent: if its outcome is unknown, ``BatchStatusUnknown`` lists every
-        client order id so each can be looked up.
+        never resent: if its outcome is unknown, its orders are looked up (one open-orders
+        and at most one traded-orders query per round); ``BatchStatusUnknown`` says which
+        stay unknown (``.unknown``, also added to ``in_doubt``) and which were found
+        (``.known``).
         """
         built = [
             order if isinstance(order, OrderRequest) else build_order(**order) for order in orders
         ]
         validate_batch(built)
-        body = [order.to_json() for order in built]
-        try:
-            return await self._transport.request(E.CREATE_ORDERS, None, json_body=body)
-        except ExecutionStatusUnknown as exc:
-            raise BatchStatusUnknown(exc, [order.client_order_id for order in built]) from exc
+        return await place_batch(self._transport, built, self.reconcile, in_doubt=self.in_doubt)
 
     async def cancel_order(
         self, *, order_id: int | str | None = None, client_order_id: str | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,12 @@ from hashkey_async import (
     InsufficientBalanceError,
     OrderStatus,
 )
-from hashkey_async.rest.reconcile import ReconcilePolicy, lookup_delays
+from hashkey_async.rest.reconcile import (
+    BatchStatusUnknown,
+    InDoubtOrders,
+    ReconcilePolicy,
+    lookup_delays,
+)
 from hashkey_async.testing import OfflineExchange
 
 FAST = ReconcilePolicy(lookups=3, base_delay=0.01, max_delay=0.05)
@@ -107,9 +113,17 @@ class Script:
     lookups: int = 0
     ids: Any = field(default_factory=lambda: itertools.count(1000))
     release: asyncio.Event = field(default_factory=asyncio.Event)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Code the order query answers for an unknown client order id.
+    missing: str = "0211"
+    #: Batch: client order ids that take effect before the 500 (FILLED ones: in ``filled``).
+    batch_effect: list[str] = field(default_factory=list)
+    filled: set[str] = field(default_factory=set)
+    batch_calls: int = 0
+    list_queries: list[str] = field(default_factory=list)
 
 
-def _order_json(cid: str, order_id: int) -> dict[str, Any]:
+def _order_json(cid: str, order_id: int, status: str = "NEW") -> dict[str, Any]:
     return {
         "accountId": "1",
         "symbol": "BTCUSDT",
@@ -118,8 +132,8 @@ def _order_json(cid: str, order_id: int) -> dict[str, Any]:
         "transactTime": "1",
         "price": "100",
         "origQty": "0.01",
-        "executedQty": "0",
-        "status": "NEW",
+        "executedQty": "0.01" if status == "FILLED" else "0",
+        "status": status,
         "timeInForce": "GTC",
         "type": "LIMIT",
         "side": "BUY",
@@ -129,6 +143,7 @@ def _order_json(cid: str, order_id: int) -> dict[str, Any]:
 def _app(script: Script) -> web.Application:
     async def create(request: web.Request) -> web.StreamResponse:
         cid = request.query["newClientOrderId"]
+        script.arrived.set()
         action = script.creates[script.create_calls]
         script.create_calls += 1
         if action in ("ok", "late-duplicate") and script.pending:
@@ -162,18 +177,44 @@ def _app(script: Script) -> web.Application:
             return web.Response()
         if action == "no-balance":
             return web.json_response({"code": "-4003", "msg": "Insufficient balance"}, status=400)
+        if action == "rate-limited":
+            return web.json_response({"code": "-1015", "msg": "Too many new orders"}, status=400)
         raise AssertionError(action)
 
     async def query(request: web.Request) -> web.Response:
         script.lookups += 1
         order = script.orders.get(request.query.get("origClientOrderId", ""))
         if order is None:
-            return web.json_response({"code": "0211", "msg": "Order not found"}, status=400)
+            return web.json_response({"code": script.missing, "msg": "Order not found"}, status=400)
         return web.json_response(order)
+
+    async def batch(request: web.Request) -> web.StreamResponse:
+        script.batch_calls += 1
+        script.arrived.set()
+        for item in await request.json():
+            cid = item["newClientOrderId"]
+            if cid in script.batch_effect:
+                status = "FILLED" if cid in script.filled else "NEW"
+                script.orders[cid] = _order_json(cid, next(script.ids), status)
+        if script.creates and script.creates[0] == "stall":
+            await script.release.wait()
+        return web.Response(status=500, text="<html>oops</html>")
+
+    def lister(open_only: bool) -> Any:
+        async def handler(request: web.Request) -> web.Response:
+            script.list_queries.append(request.path)
+            assert request.query["symbol"] == "BTCUSDT"
+            rows = [o for o in script.orders.values() if (o["status"] == "NEW") is open_only]
+            return web.json_response(rows[::-1])  # newest first
+
+        return handler
 
     app = web.Application()
     app.router.add_post("/api/v1.1/spot/order", create)
     app.router.add_get("/api/v1/spot/order", query)
+    app.router.add_post("/api/v1.1/spot/batchOrders", batch)
+    app.router.add_get("/api/v1/spot/openOrders", lister(True))
+    app.router.add_get("/api/v1/spot/tradeOrders", lister(False))
     return app
 
 
@@ -192,10 +233,10 @@ async def scripted() -> AsyncIterator[tuple[Script, str]]:
         await runner.cleanup()
 
 
-def _client(url: str, **kwargs: Any) -> HashKeyClient:
+def _client(url: str, secret: str = "secret", **kwargs: Any) -> HashKeyClient:
     kwargs.setdefault("request_timeout", 0.3)
     client = HashKeyClient(
-        "key", "secret", base_url=url, time_sync_interval=None, query_rate=100, **kwargs
+        "key", secret, base_url=url, time_sync_interval=None, query_rate=100, **kwargs
     )
     client.spot.reconcile = FAST
     return client
@@ -255,3 +296,180 @@ async def test_resend_that_fails_too_stays_unknown(
             await client.spot.create_order(**ORDER, client_order_id="lost")
     assert info.value.client_order_id == "lost"
     assert script.create_calls == 2  # one resend at most, never a blind loop
+
+
+# --- the resend path (never a second resend) ----------------------------------------------
+
+
+async def test_resend_with_unknown_outcome_goes_back_to_lookups(
+    scripted: tuple[Script, str],
+) -> None:
+    script, url = scripted
+    script.creates = ["500", "effect-1006"]
+    async with _client(url) as client:
+        order = await client.spot.create_order(**ORDER, client_order_id="r1")
+    assert order.client_order_id == "r1" and order.order_id == 1000
+    assert script.create_calls == 2
+    assert script.lookups == FAST.lookups + 1  # all "not found", then found after the resend
+
+
+async def test_resend_refused_by_a_rate_limit_stays_unknown_not_a_rejection(
+    scripted: tuple[Script, str],
+) -> None:
+    # The refused resend says nothing about the first attempt, which may still land.
+    script, url = scripted
+    script.creates = ["500", "rate-limited"]
+    async with _client(url) as client:
+        with pytest.raises(ExecutionStatusUnknown) as info:
+            await client.spot.create_order(**ORDER, client_order_id="r2")
+        assert list(client.spot.in_doubt) == ["r2"]
+    assert info.value.client_order_id == "r2" and info.value.code == "-1015"
+    assert script.create_calls == 2
+    assert script.lookups == 2 * FAST.lookups
+
+
+async def test_completed_or_missing_0212_never_triggers_a_resend(
+    scripted: tuple[Script, str],
+) -> None:
+    # 0212 also means "filled or cancelled": resending would lean on dedup we cannot see.
+    script, url = scripted
+    script.creates = ["500"]
+    script.missing = "0212"
+    async with _client(url) as client:
+        with pytest.raises(ExecutionStatusUnknown) as info:
+            await client.spot.create_order(**ORDER, client_order_id="r3")
+    assert info.value.client_order_id == "r3"
+    assert script.create_calls == 1
+    assert script.lookups == FAST.lookups
+
+
+# --- cancellation while the request is in flight ---------------------------------------------
+
+
+async def test_cancelled_create_order_propagates_and_leaves_the_id_recoverable(
+    scripted: tuple[Script, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    script, url = scripted
+    script.creates = ["effect-then-stall"]
+    secret = "s3cr3t-never-logged"
+    async with _client(url, secret=secret, request_timeout=10.0) as client:
+        task = asyncio.create_task(client.spot.create_order(**ORDER, client_order_id="c1"))
+        async with asyncio.timeout(5):
+            await script.arrived.wait()
+        with caplog.at_level(logging.WARNING, logger="hashkey_async.rest"):
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        assert list(client.spot.in_doubt) == ["c1"]
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert any("c1" in m and "cancelled" in m for m in warnings)
+        assert all(secret not in r.getMessage() for r in caplog.records)
+        # The bot reconciles: the order did land, and is found by its client order id.
+        for cid in list(client.spot.in_doubt):
+            found = await client.spot.get_order(client_order_id=cid)
+            assert found.order_id == 1000
+            client.spot.in_doubt.discard(cid)
+        assert len(client.spot.in_doubt) == 0
+    assert script.create_calls == 1
+
+
+async def test_cancelled_batch_leaves_every_id_in_doubt(scripted: tuple[Script, str]) -> None:
+    script, url = scripted
+    script.creates = ["stall"]
+    script.batch_effect = ["b1", "b2"]
+    async with _client(url, request_timeout=10.0) as client:
+        batch = [{**ORDER, "client_order_id": cid} for cid in ("b1", "b2")]
+        task = asyncio.create_task(client.spot.create_orders(batch))
+        async with asyncio.timeout(5):
+            await script.arrived.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert list(client.spot.in_doubt) == ["b1", "b2"]
+    assert script.batch_calls == 1 and script.list_queries == []
+
+
+def test_in_doubt_record_is_bounded_and_keeps_the_newest() -> None:
+    record = InDoubtOrders(maxlen=3)
+    for cid in ("a", "b", "c", "a", "d"):
+        record.add(cid)
+    assert list(record) == ["c", "a", "d"]  # "b" (oldest) dropped; "a" refreshed
+    record.discard("a")
+    record.discard("zzz")
+    assert list(record) == ["c", "d"] and "c" in record and "a" not in record
+    with pytest.raises(ValueError):
+        InDoubtOrders(maxlen=0)
+
+
+# --- uncertain batches: looked up by symbol, never resent -----------------------------------
+
+
+BATCH_IDS = ("bo-1", "bo-2", "bo-3")
+
+
+async def test_batch_5xx_after_effect_resolves_every_item(exchange: OfflineExchange) -> None:
+    async with exchange.client(query_rate=100, order_rate=100) as client:
+        client.spot.reconcile = FAST
+        exchange.fail_next_orders(1, after_effect=True, status=500)
+        result = await client.spot.create_orders(
+            [{**ORDER, "client_order_id": cid} for cid in BATCH_IDS]
+        )
+        assert [item.ok for item in result.result] == [True] * 3
+        assert [o.client_order_id for o in result.orders] == list(BATCH_IDS)
+        listed = {o.client_order_id: o.order_id for o in await client.spot.open_orders("BTCUSDT")}
+        assert listed == {o.client_order_id: o.order_id for o in result.orders}
+        assert len(client.spot.in_doubt) == 0
+
+
+async def test_batch_5xx_before_effect_is_never_resent(exchange: OfflineExchange) -> None:
+    async with exchange.client(query_rate=100, order_rate=100) as client:
+        client.spot.reconcile = FAST
+        exchange.fail_next_orders(1, after_effect=False, status=503)
+        with pytest.raises(BatchStatusUnknown) as info:
+            await client.spot.create_orders(
+                [{**ORDER, "client_order_id": cid} for cid in BATCH_IDS]
+            )
+        assert info.value.unknown == list(BATCH_IDS) and info.value.known == {}
+        assert info.value.status == 503
+        assert list(client.spot.in_doubt) == list(BATCH_IDS)
+        assert await client.spot.open_orders("BTCUSDT") == []
+
+
+async def test_batch_partly_found_reports_known_and_unknown_with_few_queries(
+    scripted: tuple[Script, str],
+) -> None:
+    script, url = scripted
+    script.batch_effect = ["bo-1", "bo-2"]
+    script.filled = {"bo-2"}  # filled at once: only the traded-orders list shows it
+    async with _client(url) as client:
+        with pytest.raises(BatchStatusUnknown) as info:
+            await client.spot.create_orders(
+                [{**ORDER, "client_order_id": cid} for cid in BATCH_IDS]
+            )
+        assert list(client.spot.in_doubt) == ["bo-3"]
+    err = info.value
+    assert err.client_order_ids == list(BATCH_IDS)
+    assert err.unknown == ["bo-3"]
+    assert {cid: o.status for cid, o in err.known.items()} == {
+        "bo-1": OrderStatus.NEW,
+        "bo-2": OrderStatus.FILLED,
+    }
+    assert script.batch_calls == 1  # never resent
+    assert script.lookups == 0  # no per-order lookups: two list queries per round
+    assert script.list_queries == ["/api/v1/spot/openOrders", "/api/v1/spot/tradeOrders"] * (
+        FAST.lookups
+    )
+
+
+async def test_batch_found_in_the_open_list_needs_one_query(
+    scripted: tuple[Script, str],
+) -> None:
+    script, url = scripted
+    script.batch_effect = list(BATCH_IDS)
+    async with _client(url) as client:
+        result = await client.spot.create_orders(
+            [{**ORDER, "client_order_id": cid} for cid in BATCH_IDS]
+        )
+    assert [o.client_order_id for o in result.orders] == list(BATCH_IDS)
+    assert script.list_queries == ["/api/v1/spot/openOrders"]
+    assert script.batch_calls == 1

@@ -31,7 +31,7 @@ from hashkey_async import (
 from hashkey_async.errors import FilterError, InsufficientBalanceError
 from hashkey_async.models.trading import BatchOrderResponse, CancelByIdsResponse
 from hashkey_async.rest import endpoints as E
-from hashkey_async.rest.reconcile import BatchStatusUnknown
+from hashkey_async.rest.reconcile import BatchStatusUnknown, ReconcilePolicy
 
 # --- reference example payloads ("Spot Trading"), verbatim -----------------------------
 
@@ -744,6 +744,7 @@ async def test_uncertain_batch_is_never_resent_and_lists_every_client_id(
     status: int, payload: Any
 ) -> None:
     async with mocked_client() as (client, rec):
+        client.spot.reconcile = ReconcilePolicy(lookups=0)  # lookups: see test_reconcile.py
         rec.on("POST", "/api/v1.1/spot/batchOrders", status=status, payload=payload, repeat=True)
         with pytest.raises(BatchStatusUnknown) as info:
             await client.spot.create_orders([GOOD_LIMIT, {**GOOD_LIMIT, "client_order_id": "b2"}])
@@ -752,6 +753,8 @@ async def test_uncertain_batch_is_never_resent_and_lists_every_client_id(
     assert rec.calls[0].body is not None
     sent = [item["newClientOrderId"] for item in json.loads(rec.calls[0].body)]
     assert info.value.client_order_ids == sent and sent[1] == "b2"
+    assert info.value.unknown == sent and info.value.known == {}
+    assert list(client.spot.in_doubt) == sent
 
 
 async def test_order_lifecycle_against_the_offline_exchange() -> None:
