@@ -13,7 +13,8 @@ carries the clientOrderId so the caller can look it up later.
 
 A batch is never resent: its uncertain orders are looked up together with one
 open-orders query (and, for those still missing, one traded-orders query) per round,
-which costs 1-2 queries instead of one per order.
+which costs 1-2 queries instead of one per order; a few stragglers (say an IOC order
+cancelled unfilled, which neither list may show) get one lookup each at the end.
 
 Whatever stays unsettled (an unknown outcome, or the caller's task cancelled while the
 request may have left) is logged at WARNING with its clientOrderId and kept in
@@ -57,6 +58,8 @@ Sleep = Callable[[float], Awaitable[None]]
 
 #: The most orders the list endpoints return in one answer (reference, "Get Current Open Orders").
 _LIST_LIMIT = 1000
+#: Batch orders still missing from the lists after every round get one lookup each, up to this many.
+_STRAGGLER_LOOKUPS = 3
 
 
 class BatchStatusUnknown(ExecutionStatusUnknown):
@@ -90,7 +93,8 @@ class InDoubtOrders:
     """Client order ids whose creation the SDK could not settle, oldest first, bounded.
 
     Filled when a creation ends in ``ExecutionStatusUnknown`` or the caller's task is
-    cancelled while the request may have left. A bot looks each up
+    cancelled while the request may have left (conservatively also while it still waited
+    for the rate limiter: a lookup then answers "not found"). A bot looks each up
     (``client.spot.get_order(client_order_id=...)``) and ``discard``s it once settled;
     beyond ``maxlen`` the oldest is dropped (and logged).
     """
@@ -284,6 +288,13 @@ async def _find_listed(
             for row in listed:
                 if row.client_order_id in missing:
                     found[row.client_order_id] = row
+    stragglers = wanted - found.keys()
+    if len(stragglers) <= _STRAGGLER_LOOKUPS:
+        for cid in sorted(stragglers):
+            try:
+                found[cid] = await transport.request(E.GET_ORDER, {"origClientOrderId": cid})
+            except HashKeyError as exc:
+                log.info("reconcile batch %s: lookup failed: %s", cid, type(exc).__name__)
     return found
 
 

@@ -119,6 +119,8 @@ class Script:
     #: Batch: client order ids that take effect before the 500 (FILLED ones: in ``filled``).
     batch_effect: list[str] = field(default_factory=list)
     filled: set[str] = field(default_factory=set)
+    #: Batch orders that neither list shows (say an IOC order cancelled unfilled).
+    unlisted: set[str] = field(default_factory=set)
     batch_calls: int = 0
     list_queries: list[str] = field(default_factory=list)
 
@@ -204,7 +206,11 @@ def _app(script: Script) -> web.Application:
         async def handler(request: web.Request) -> web.Response:
             script.list_queries.append(request.path)
             assert request.query["symbol"] == "BTCUSDT"
-            rows = [o for o in script.orders.values() if (o["status"] == "NEW") is open_only]
+            rows = [
+                o
+                for cid, o in script.orders.items()
+                if (o["status"] == "NEW") is open_only and cid not in script.unlisted
+            ]
             return web.json_response(rows[::-1])  # newest first
 
         return handler
@@ -455,7 +461,7 @@ async def test_batch_partly_found_reports_known_and_unknown_with_few_queries(
         "bo-2": OrderStatus.FILLED,
     }
     assert script.batch_calls == 1  # never resent
-    assert script.lookups == 0  # no per-order lookups: two list queries per round
+    assert script.lookups == 1  # two list queries per round, then one for the straggler
     assert script.list_queries == ["/api/v1/spot/openOrders", "/api/v1/spot/tradeOrders"] * (
         FAST.lookups
     )
@@ -472,4 +478,28 @@ async def test_batch_found_in_the_open_list_needs_one_query(
         )
     assert [o.client_order_id for o in result.orders] == list(BATCH_IDS)
     assert script.list_queries == ["/api/v1/spot/openOrders"]
+    assert script.batch_calls == 1
+
+
+async def test_batch_straggler_missing_from_both_lists_is_looked_up_once(
+    scripted: tuple[Script, str],
+) -> None:
+    script, url = scripted
+    script.batch_effect = list(BATCH_IDS)
+    script.filled = {"bo-3"}
+    script.unlisted = {"bo-3"}
+    async with _client(url) as client:
+        result = await client.spot.create_orders(
+            [{**ORDER, "client_order_id": cid} for cid in BATCH_IDS]
+        )
+    assert [o.client_order_id for o in result.orders] == list(BATCH_IDS)
+    assert (
+        script.list_queries
+        == [
+            "/api/v1/spot/openOrders",
+            "/api/v1/spot/tradeOrders",
+        ]
+        * FAST.lookups
+    )
+    assert script.lookups == 1
     assert script.batch_calls == 1
