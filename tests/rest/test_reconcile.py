@@ -379,6 +379,29 @@ async def test_cancelled_create_order_propagates_and_leaves_the_id_recoverable(
     assert script.create_calls == 1
 
 
+async def test_caller_timeout_around_create_order_leaves_the_id_in_doubt(
+    scripted: tuple[Script, str],
+) -> None:
+    script, url = scripted
+    script.creates = ["effect-then-stall"]
+    async with _client(url, request_timeout=10.0) as client:
+        deadline: list[asyncio.Timeout] = []
+
+        async def bot() -> None:
+            async with asyncio.timeout(None) as cm:
+                deadline.append(cm)
+                await client.spot.create_order(**ORDER, client_order_id="t1")
+
+        task = asyncio.create_task(bot())
+        async with asyncio.timeout(5):
+            await script.arrived.wait()
+        deadline[0].reschedule(asyncio.get_running_loop().time())  # the bot's deadline hits
+        with pytest.raises(TimeoutError):
+            await task
+        assert list(client.spot.in_doubt) == ["t1"]
+    assert script.create_calls == 1 and script.lookups == 0
+
+
 async def test_cancelled_batch_leaves_every_id_in_doubt(scripted: tuple[Script, str]) -> None:
     script, url = scripted
     script.creates = ["stall"]
