@@ -132,6 +132,12 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+async def _close_quietly(ws: aiohttp.ClientWebSocketResponse[bool]) -> None:
+    """Close handshake bounded by ``CLOSE_TIMEOUT``; the socket is released either way."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(ws.close(), CLOSE_TIMEOUT)
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -186,13 +192,24 @@ class Connection:
         self._kick.set()
 
     async def close(self) -> None:
-        """Cancel the supervisor and close the socket; returns when nothing is left running."""
+        """Cancel the supervisor and close the socket; returns when nothing is left running.
+
+        ``_closing`` and the kick also stop a supervisor whose cancellation was swallowed
+        (``asyncio.wait_for`` before 3.12 returns the result instead of raising when the
+        handshake completes in the same loop step as the cancel). Waiting with
+        ``asyncio.wait`` lets a cancellation of the caller itself propagate.
+        """
         self._closing = True
+        self._kick_reason = "client closed"
+        self._kick.set()
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait({task})
+            if not task.cancelled() and task.exception() is not None:
+                log.error(
+                    "stream %s: supervisor failed", self.channel.name, exc_info=task.exception()
+                )
         self._set_state(ConnectionState.CLOSED)
 
     # --- the loop -----------------------------------------------------------------------
@@ -217,6 +234,7 @@ class Connection:
         try:
             while not self._closing:
                 uptime = 0.0
+                self._kick.clear()  # a restart asked for during the handshake applies to this link
                 try:
                     url = await self.channel.url()
                     ws = await asyncio.wait_for(
@@ -236,6 +254,9 @@ class Connection:
                     log.warning("stream %s: %s", self.channel.name, reason)
                     self.channel.dropped(reason, server_closed=True)
                 else:
+                    if self._closing:  # close() raced the handshake and its cancel was lost
+                        await _close_quietly(ws)
+                        return
                     opened_at = time.monotonic()
                     if first:
                         self.stats.connects += 1
@@ -244,15 +265,13 @@ class Connection:
                     gap = None if gap_started is None else (gap_started, _now_ms())
                     gap_started = None
                     self._outbox = asyncio.Queue()
-                    self._kick.clear()
                     replay = self.channel.opened(gap)
                     self._set_state(ConnectionState.OPEN)
                     first = False
                     try:
                         reason, server_closed = await self._serve(ws, replay)
                     finally:
-                        with contextlib.suppress(Exception):
-                            await asyncio.wait_for(ws.close(), CLOSE_TIMEOUT)
+                        await _close_quietly(ws)
                     uptime = time.monotonic() - opened_at
                     self.stats.drops += 1
                     self.stats.last_drop_reason = reason

@@ -120,6 +120,7 @@ class PrivateChannel:
         self._key_ok_at = 0.0
         self._last_reason = ""
         self._keepalive_task: asyncio.Task[None] | None = None
+        self._closed = False
         self._decoder = PrivateDecoder()
 
     async def url(self) -> str:
@@ -148,7 +149,7 @@ class PrivateChannel:
 
     def opened(self, gap: tuple[int, int] | None) -> list[bytes]:
         """Start the keepalive schedule; after an outage tell every subscriber about the gap."""
-        if self._keepalive_task is None:
+        if self._keepalive_task is None and not self._closed:
             self._keepalive_task = asyncio.get_running_loop().create_task(
                 self._keepalive(), name="hashkey-listen-key-keepalive"
             )
@@ -171,8 +172,10 @@ class PrivateChannel:
 
     async def _keepalive(self) -> None:
         """Extend the key every interval; renew and reconnect when that fails or it expired."""
-        while True:
+        while not self._closed:  # the flag also ends a loop whose cancellation got swallowed
             await asyncio.sleep(self._keepalive_interval)
+            if self._closed:
+                return
             key = self.listen_key
             if key is None or self._renew:
                 continue
@@ -197,11 +200,13 @@ class PrivateChannel:
 
     async def close(self) -> None:
         """Stop the keepalive schedule and delete the listenKey (best effort)."""
+        self._closed = True
         task, self._keepalive_task = self._keepalive_task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait({task})  # a cancellation of the caller still propagates
+            if not task.cancelled() and task.exception() is not None:
+                log.error("stream private: keepalive failed", exc_info=task.exception())
         key, self.listen_key = self.listen_key, None
         if key is not None:
             try:

@@ -62,6 +62,9 @@ class StreamServer:
         self.fail_keepalive = False
         self.reject_next = 0
         self.rejected = 0
+        #: When set, upgrades wait for this event before answering (a slow handshake).
+        self.hold_upgrades: asyncio.Event | None = None
+        self.held = 0
         self._key_ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -155,6 +158,10 @@ class StreamServer:
         return await self._serve(request, request.path)
 
     async def _serve(self, request: web.Request, path: str) -> web.StreamResponse:
+        if self.hold_upgrades is not None:
+            self.held += 1
+            await self._notify()
+            await self.hold_upgrades.wait()
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         conn = ServerConn(path, ws, request)

@@ -24,6 +24,8 @@ from hashkey_async import (
 from hashkey_async.streams.connection import ConnectionState
 
 V1 = "/quote/ws/v1"
+#: Tasks of the exchange double (aiohttp's request handlers, socket accepts, its ping loops).
+_SERVER_SIDE = ("RequestHandler.", "StreamServer.", "BaseSelectorEventLoop._accept_connection")
 V2 = "/quote/ws/v2"
 
 
@@ -382,13 +384,17 @@ async def test_close_cancels_every_task_and_closes_every_socket(
     await ticks.__aenter__()
     await user.__aenter__()
     await server.wait_until(lambda: len(server.live()) == 3)
+    # The server accepting a socket does not mean the client finished its handshake: wait for
+    # every endpoint to be OPEN on the client side too, so the close tears down open links.
+    async with asyncio.timeout(3):
+        for endpoint in ("public-v2", "public-v1", "private"):
+            await client.stream.wait_state(endpoint, ConnectionState.OPEN)
     await client.close()
     await server.wait_until(lambda: not server.live())
-    server_side = ("RequestHandler.", "StreamServer.")
     leftover = [
         t
         for t in asyncio.all_tasks() - before
-        if not t.done() and not t.get_coro().__qualname__.startswith(server_side)  # type: ignore[union-attr]
+        if not t.done() and not t.get_coro().__qualname__.startswith(_SERVER_SIDE)  # type: ignore[union-attr]
     ]
     assert leftover == []
     assert ("DELETE", "key1") in server.rest_calls
@@ -397,6 +403,37 @@ async def test_close_cancels_every_task_and_closes_every_socket(
     assert (
         dataclasses.asdict(client.stream.stats["private"])["connects"] == 1
     )  # counters stay readable
+
+
+async def test_close_during_the_handshake_leaves_nothing_running(
+    make_client: Callable[..., HashKeyClient], server: StreamServer
+) -> None:
+    release = asyncio.Event()
+    server.hold_upgrades = release
+    before = asyncio.all_tasks()
+    client = make_client()
+    books = client.stream.depth("BTCUSDT")
+    user = client.stream.user()
+    await books.__aenter__()
+    await user.__aenter__()
+    await server.wait_until(lambda: server.held == 2)  # both upgrades are in flight
+    assert client.stream.state("public-v2") is ConnectionState.CONNECTING
+    assert client.stream.state("private") is ConnectionState.CONNECTING
+    async with asyncio.timeout(2):
+        await client.close()
+    assert client.stream.state("public-v2") is ConnectionState.CLOSED
+    assert ("DELETE", "key1") in server.rest_calls  # the key made for the aborted link is gone
+    release.set()
+    await server.wait_until(lambda: not server.live())
+    leftover = [
+        t
+        for t in asyncio.all_tasks() - before
+        if not t.done() and not t.get_coro().__qualname__.startswith(_SERVER_SIDE)  # type: ignore[union-attr]
+    ]
+    assert leftover == []
+    assert client.stream.stats["public-v2"].connects == 0
+    with pytest.raises(StopAsyncIteration):
+        await books.get()
 
 
 async def test_private_abrupt_drop_reuses_key_then_renews_when_refused(
