@@ -46,7 +46,7 @@ from .models.stream import (
 )
 from .models.trading import Order
 from .orders import OrderRequest, build_order, new_client_order_id
-from .rest.reconcile import BatchStatusUnknown, ReconcilePolicy
+from .rest.reconcile import BatchStatusUnknown, InDoubtOrders, ReconcilePolicy
 from .rules import FilterViolation, SymbolRules
 from .streams.connection import ConnectionState, ConnectionStats
 
@@ -71,6 +71,7 @@ __all__ = [
     "HashKeyClient",
     "HashKeyError",
     "IPBannedError",
+    "InDoubtOrders",
     "InsufficientBalanceError",
     "InvalidParameterError",
     "Kline",

@@ -11,6 +11,7 @@ import pytest
 from aioresponses import aioresponses
 from mockrest import BASE, Recorder
 
+import hashkey_async
 from hashkey_async import AuthenticationError, HashKeyClient, HashKeyError, TransportError
 from hashkey_async.ratelimit import Bucket
 
@@ -65,6 +66,12 @@ async def test_repr_and_str_never_show_the_secret() -> None:
             assert SECRET not in text
         assert KEY not in repr(client)  # the key is masked too, only its prefix shows
         assert KEY[:4] in repr(client)
+
+
+async def test_in_doubt_record_is_exported_from_the_package() -> None:
+    async with HashKeyClient(KEY, SECRET) as client:
+        assert isinstance(client.spot.in_doubt, hashkey_async.InDoubtOrders)
+    assert "InDoubtOrders" in hashkey_async.__all__
 
 
 async def test_public_only_client_refuses_signed_calls_before_io(mocked: Recorder) -> None:
