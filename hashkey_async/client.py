@@ -49,6 +49,8 @@ class HashKeyClient:
         ws_ping_interval: float = 10.0,
         listen_key_keepalive_interval: float = 1800.0,
         reconnect_max_delay: float = 30.0,
+        reconnect_base_delay: float = 0.5,
+        stream_queue_size: int = 1024,
     ) -> None:
         if environment not in ENVIRONMENTS:
             raise ValueError(
@@ -69,6 +71,8 @@ class HashKeyClient:
             ws_ping_interval=ws_ping_interval,
             listen_key_keepalive_interval=listen_key_keepalive_interval,
             reconnect_max_delay=reconnect_max_delay,
+            reconnect_base_delay=reconnect_base_delay,
+            stream_queue_size=stream_queue_size,
         )
         self._credentials = credentials_from(api_key, api_secret)
         self.clock = ServerClock()

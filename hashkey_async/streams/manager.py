@@ -13,6 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Hashable
+from math import inf
 from operator import attrgetter
 from typing import Any, Final
 
@@ -22,7 +23,7 @@ from ..config import ClientConfig
 from ..errors import InvalidParameterError, StreamError
 from ..models.stream import Bbo, Control, Depth, Kline, PrivateEvent, StreamGap, Ticker, Trade
 from ..rest.user_stream import UserStreamResource
-from .backoff import DEFAULT_BASE_DELAY, Backoff
+from .backoff import Backoff
 from .connection import Connection, ConnectionState, ConnectionStats, StateListener
 from .protocol import (
     KLINE_INTERVALS,
@@ -36,7 +37,7 @@ from .protocol import (
     subscribe_message,
     unsubscribe_message,
 )
-from .subscription import DEFAULT_QUEUE_SIZE, Policy, Registry, SubscriberQueue, Subscription
+from .subscription import Policy, Registry, SubscriberQueue, Subscription
 
 __all__ = ["LISTEN_KEY_TTL", "PrivateChannel", "PublicChannel", "StreamManager"]
 
@@ -249,15 +250,23 @@ class StreamManager:
         user_stream: UserStreamResource,
         *,
         session: aiohttp.ClientSession | None = None,
-        queue_size: int = DEFAULT_QUEUE_SIZE,
-        reconnect_base_delay: float = DEFAULT_BASE_DELAY,
+        queue_size: int | None = None,
+        reconnect_base_delay: float | None = None,
     ) -> None:
+        size = config.stream_queue_size if queue_size is None else queue_size
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise InvalidParameterError(
+                "stream_queue_size", f"must be a positive int, got {size!r}"
+            )
+        base = config.reconnect_base_delay if reconnect_base_delay is None else reconnect_base_delay
+        if isinstance(base, bool) or not isinstance(base, int | float) or not 0 < base < inf:
+            raise InvalidParameterError("reconnect_base_delay", f"must be > 0 s, got {base!r}")
         self._config = config
         self._user_stream = user_stream
         self._session = session
         self._own_session = session is None
-        self._queue_size = queue_size
-        self._base_delay = reconnect_base_delay
+        self._queue_size = size
+        self._base_delay = float(base)
         self._public: dict[int, tuple[PublicChannel, Connection]] = {}
         self._private: tuple[PrivateChannel, Connection] | None = None
         self._listeners: list[StateListener] = []

@@ -21,7 +21,10 @@ from hashkey_async import (
     StreamOverflowError,
     UnknownEvent,
 )
+from hashkey_async.config import ClientConfig
+from hashkey_async.streams.backoff import DEFAULT_BASE_DELAY
 from hashkey_async.streams.connection import ConnectionState
+from hashkey_async.streams.subscription import DEFAULT_QUEUE_SIZE
 
 V1 = "/quote/ws/v1"
 #: Tasks of the exchange double (aiohttp's request handlers, socket accepts, its ping loops).
@@ -495,5 +498,44 @@ async def test_silent_private_link_is_replaced_and_reported(
             assert isinstance(gap, StreamGap) and gap.reason.startswith("watchdog")
             assert client.stream.stats["private"].watchdog_kills >= 1
             assert client.stream.listen_key == "key1"  # the key was fine: reused
+    finally:
+        await client.close()
+
+
+async def test_client_passes_stream_queue_size_and_reconnect_base_delay(
+    make_client: Callable[..., HashKeyClient], server: StreamServer
+) -> None:
+    assert ClientConfig("r", "s").stream_queue_size == DEFAULT_QUEUE_SIZE
+    assert ClientConfig("r", "s").reconnect_base_delay == DEFAULT_BASE_DELAY
+    for bad in ({"stream_queue_size": 0}, {"stream_queue_size": 2.5}):
+        with pytest.raises(InvalidParameterError) as info:
+            make_client(**bad)
+        assert info.value.field == "stream_queue_size"
+    with pytest.raises(InvalidParameterError) as info:
+        make_client(reconnect_base_delay=0)
+    assert info.value.field == "reconnect_base_delay"
+    # A tiny base delay under a large cap: three refused handshakes cost milliseconds, not seconds.
+    server.reject_next = 3
+    client = make_client(stream_queue_size=3, reconnect_base_delay=0.001, reconnect_max_delay=30.0)
+    try:
+        assert client.config.reconnect_base_delay == 0.001
+        async with (
+            client.stream.trades("BTCUSDT") as trades,
+            client.stream.trades("BTCUSDT", queue_size=10) as roomy,
+        ):
+            async with asyncio.timeout(1.5):
+                await client.stream.wait_state("public-v2", ConnectionState.OPEN)
+            await server.wait_until(
+                lambda: bool(server.live(V2)) and bool(server.live(V2)[0].subs())
+            )
+            for i in range(1, 6):
+                await server.live(V2)[0].send(v2_trade("BTCUSDT", i))
+            async with asyncio.timeout(2):
+                assert [(await roomy.get()).id for _ in range(5)] == [1, 2, 3, 4, 5]
+                assert [(await trades.get()).id for _ in range(3)] == [1, 2, 3]
+                with pytest.raises(StreamOverflowError) as overflow:
+                    await trades.get()
+            assert overflow.value.dropped == 2 and trades.queue.maxsize == 3
+        assert server.rejected == 3
     finally:
         await client.close()
