@@ -47,7 +47,7 @@ from ..errors import (
 from ..params import encode_query
 from ..ratelimit import THROTTLE_CODES, RateLimiter
 from ..signing import API_KEY_HEADER
-from .endpoints import SERVER_TIME, Endpoint
+from .endpoints import SERVER_TIME, Endpoint, Security
 
 __all__ = ["ErrorBody", "Transport", "backoff_delay"]
 
@@ -329,6 +329,9 @@ def _decode_again(endpoint: Endpoint[T], raw: bytes, exc: Exception) -> T:
                 exc,
             )
             return result
+    if endpoint.security is Security.USER_STREAM:
+        # These bodies carry a listenKey, a credential for the private stream: never quote them.
+        raise DecodeError(f"{endpoint.name}: {exc}") from exc
     raise DecodeError(f"{endpoint.name}: {exc}; body starts {_excerpt(raw)!r}") from exc
 
 

@@ -170,7 +170,7 @@ class User:
     """An API key, its secret and the accounts it may use (first one trades)."""
 
     api_key: str
-    api_secret: str
+    api_secret: str = field(repr=False)
     user_id: int
     accounts: list[Account]
 

@@ -34,7 +34,7 @@ class ExchangeConfig:
     seed: int = 7
     symbols: tuple[str, ...] = ("BTCUSDT", "ETHUSDT")
     api_key: str = "offline-api-key"
-    api_secret: str = "offline-api-secret"
+    api_secret: str = field(default="offline-api-secret", repr=False)
     balances: dict[str, str] = field(default_factory=_default_balances)
     #: Per-key limits (reference, "Order Rate Limiting"): orders/s and queries/s.
     order_rate: int = 10

@@ -38,7 +38,13 @@ from hashkey_async.errors import (
 from hashkey_async.models.common import Empty
 from hashkey_async.models.market import Depth, ServerTime
 from hashkey_async.ratelimit import Bucket, RateLimiter
-from hashkey_async.rest.endpoints import DEPTH, SERVER_TIME, Endpoint, Security
+from hashkey_async.rest.endpoints import (
+    CREATE_LISTEN_KEY,
+    DEPTH,
+    SERVER_TIME,
+    Endpoint,
+    Security,
+)
 from hashkey_async.rest.transport import Transport, backoff_delay
 from hashkey_async.signing import API_KEY_HEADER, sign, verify
 
@@ -606,6 +612,18 @@ async def test_secret_never_appears_in_logs_errors_or_reprs(
     assert caplog.records, "expected the failures to be logged"
     assert all(SECRET not in text for text in texts)
     assert all(not isinstance(e, APIError) or SECRET not in e.message for e in errors)
+
+
+async def test_an_undecodable_listen_key_answer_is_not_quoted_in_the_error(
+    harness: Harness, mocked: Recorder
+) -> None:
+    harness.transport.clock.update(WALL_MS, WALL_MS, WALL_MS)
+    listen_key = "L" * 64
+    mocked.on("POST", "/api/v1/userDataStream", payload={"listenKey": [listen_key]})
+    with pytest.raises(DecodeError) as info:
+        await harness.transport.request(CREATE_LISTEN_KEY)
+    assert "listenKey" in str(info.value)  # says which field did not fit
+    assert listen_key not in str(info.value) and listen_key not in repr(info.value)
 
 
 # --- pure helpers ------------------------------------------------------------------

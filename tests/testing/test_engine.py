@@ -271,3 +271,10 @@ def test_listen_keys_expire_unless_kept_alive_and_revocations_are_reported() -> 
     assert keys.sweep(T0 + 60_000) == [c]
     d = keys.create("dave")
     assert keys.expire_all() == [d] and revoked[-1] == d
+
+
+def test_reprs_of_users_and_config_never_show_a_secret() -> None:
+    world = World(api_secret="alice-secret-0123")
+    for text in (repr(world.config), repr(world.alice), repr(world.bob)):
+        assert "alice-secret-0123" not in text and "bob-secret" not in text
+    assert "bob-key" in repr(world.bob)  # the key itself still identifies the user
