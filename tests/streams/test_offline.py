@@ -152,3 +152,44 @@ async def test_private_events_pongs_and_key_expiry_gap(
         async with asyncio.timeout(3):
             cancelled = await events.get()
         assert isinstance(cancelled, ExecutionReport) and cancelled.status == "CANCELED"
+
+
+async def test_keepalive_schedule_extends_the_key_at_the_exchange() -> None:
+    ttl = 0.4
+    async with OfflineExchange(**FAST, listen_key_ttl=ttl, query_rate=1000) as ex:
+        options: dict[str, Any] = {
+            "ws_ping_interval": 0.1,
+            "reconnect_max_delay": 0.05,
+            "query_rate": 1000,
+        }
+        kept = ex.client(listen_key_keepalive_interval=0.05, **options)
+        lapsing = ex.client(listen_key_keepalive_interval=30.0, **options)  # the control
+        try:
+            kept_states, lapsing_states = States(kept), States(lapsing)
+            async with kept.stream.user() as kept_events, lapsing.stream.user() as lapsing_events:
+                await kept_states.reach("private", OPEN)
+                await lapsing_states.reach("private", OPEN)
+                key = kept.stream.listen_key
+                assert key is not None
+                opened_ms = ex.now_ms()
+                # Without keepalives the exchange drops the key TTL after its creation: the
+                # control client's stream is closed by the exchange and reports the gap.
+                async with asyncio.timeout(3):
+                    gap = await lapsing_events.get()
+                assert isinstance(gap, StreamGap) and "closed by server" in gap.reason
+                # Let three TTLs pass on the exchange's clock (its depth frames carry it).
+                async with asyncio.timeout(5):
+                    async for book in kept.stream.depth("BTCUSDT"):
+                        if book.time >= opened_ms + 3 * ttl * 1000:
+                            break
+                # The kept key outlived three TTLs: every keepalive pushed its expiry forward.
+                assert ex.engine.listen_keys.owner(key, ex.now_ms()) == ex.api_key
+                assert kept.stream.listen_key == key
+                assert kept.stream.state("private") is OPEN
+                stats = kept.stream.stats["private"]
+                assert stats.connects == 1 and stats.reconnects == 0 and stats.drops == 0
+                assert len(kept_events.queue) == 0  # no gap event: the stream never broke
+        finally:
+            await kept.close()
+            await lapsing.close()
+        assert ex.engine.listen_keys.owner(key) is None  # deleted on close
