@@ -19,7 +19,7 @@ from typing import Final, TypeVar
 
 from .errors import InvalidParameterError
 
-__all__ = ["OrderStatus", "OrderType", "Side", "StpMode", "TimeInForce", "parse"]
+__all__ = ["OrderStatus", "OrderType", "Side", "StpMode", "TimeInForce", "parse", "parse_optional"]
 
 log = logging.getLogger("hashkey_async")
 
@@ -137,3 +137,8 @@ def parse(kind: type[E], field: str, value: E | str) -> E:
             return member
     allowed = ", ".join(str(member.value) for member in kind)
     raise InvalidParameterError(field, f"must be one of {allowed}; got {value!r}")
+
+
+def parse_optional(kind: type[E], field: str, value: E | str | None) -> E | None:
+    """``parse`` for an optional argument: ``None`` (not given) stays ``None``."""
+    return None if value is None else parse(kind, field, value)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
 
-from .enums import OrderType, Side, StpMode, TimeInForce, parse
+from .enums import OrderType, Side, StpMode, TimeInForce, parse, parse_optional
 from .errors import InvalidParameterError
 from .params import Number, encode_value, to_decimal
 
@@ -165,8 +165,8 @@ def build_order(
         raise InvalidParameterError("symbol", "must be a non-empty string")
     side_ = parse(Side, "side", side)
     type_ = parse(OrderType, "type", type)
-    tif = parse(TimeInForce, "time_in_force", time_in_force) if time_in_force is not None else None
-    stp = parse(StpMode, "stp_mode", stp_mode) if stp_mode is not None else None
+    tif = parse_optional(TimeInForce, "time_in_force", time_in_force)
+    stp = parse_optional(StpMode, "stp_mode", stp_mode)
     qty = positive("quantity", quantity) if quantity is not None else None
     amt = positive("amount", amount) if amount is not None else None
     px = positive("price", price) if price is not None else None

@@ -21,7 +21,7 @@ from hashkey_async import (
     TimeInForce,
     build_order,
 )
-from hashkey_async.enums import parse
+from hashkey_async.enums import parse, parse_optional
 from hashkey_async.rest import endpoints as E
 
 ORDER: dict[str, Any] = {
@@ -151,3 +151,11 @@ async def test_create_order_answered_with_an_unknown_status_returns_the_order() 
     assert isinstance(order, Order)
     assert order.order_id == 1563277167764290304
     assert order.status == "ACCEPTED_V2" and not order.status.is_final
+
+
+def test_parse_optional_keeps_none_and_is_as_strict_as_parse() -> None:
+    assert parse_optional(Side, "side", None) is None
+    assert parse_optional(Side, "side", "sell") is Side.SELL
+    with pytest.raises(InvalidParameterError) as info:
+        parse_optional(Side, "side", "HOLD")
+    assert info.value.field == "side"

@@ -22,7 +22,7 @@ from ..models.account import (
 from ..orders import positive
 from ..params import Number
 from . import endpoints as E
-from .base import Resource
+from .base import Resource, required
 from .transport import Transport
 
 __all__ = ["AccountResource"]
@@ -31,11 +31,6 @@ __all__ = ["AccountResource"]
 MAX_TRANSFER_CLIENT_ID = 64
 #: Reference, "Internal Account Transfer": "should be called no more than once per second".
 MIN_TRANSFER_INTERVAL = 1.0
-
-
-def _required(field: str, value: object) -> None:
-    if value is None or value == "":
-        raise InvalidParameterError(field, "is required")
 
 
 class AccountResource(Resource):
@@ -98,9 +93,9 @@ class AccountResource(Resource):
         client_order_id: str | None = None,
     ) -> TransferResult:
         """Move ``quantity`` of ``coin`` between two of the user's accounts, at most one per second."""
-        _required("from_account_id", from_account_id)
-        _required("to_account_id", to_account_id)
-        _required("coin", coin)
+        required("from_account_id", from_account_id)
+        required("to_account_id", to_account_id)
+        required("coin", coin)
         amount = positive("quantity", quantity)
         if client_order_id is not None and not 0 < len(client_order_id) <= MAX_TRANSFER_CLIENT_ID:
             raise InvalidParameterError(
@@ -174,10 +169,10 @@ class AccountResource(Resource):
 
     async def chain_types(self, coin_id: str) -> list[ChainType]:
         """Chains ``coin_id`` can be deposited and withdrawn on."""
-        _required("coin_id", coin_id)
+        required("coin_id", coin_id)
         return await self._call(E.CHAIN_TYPES, coin_id=coin_id)
 
     async def coin_info(self, coin_id: str) -> CoinInfo:
         """``coin_id`` with its chains, fees and deposit/withdrawal limits."""
-        _required("coin_id", coin_id)
+        required("coin_id", coin_id)
         return await self._call(E.COIN_INFO, coin_id=coin_id)

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from ..errors import InvalidParameterError
 from .endpoints import Endpoint
 from .transport import Transport
 
-__all__ = ["Resource"]
+__all__ = ["Resource", "required"]
 
 T = TypeVar("T")
+V = TypeVar("V")
+
+
+def required(field: str, value: V) -> V:
+    """``value``, unless it is missing (``None`` or ``""``): then raise naming ``field``."""
+    if value is None or value == "":
+        raise InvalidParameterError(field, "is required")
+    return value
 
 
 class Resource:

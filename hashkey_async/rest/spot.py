@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from ..enums import OrderType, Side, StpMode, TimeInForce, parse
+from ..enums import OrderType, Side, StpMode, TimeInForce, parse_optional
 from ..errors import InvalidParameterError
 from ..models.trading import (
     BatchOrderResponse,
@@ -39,10 +39,6 @@ __all__ = ["RulesMode", "SpotResource"]
 
 #: ``create_order(rules=...)``: round onto the grids then check, only check, or neither.
 RulesMode = Literal["round", "check"]
-
-
-def _side(side: Side | str | None) -> Side | None:
-    return parse(Side, "side", side) if side is not None else None
 
 
 class SpotResource(Resource):
@@ -191,7 +187,9 @@ class SpotResource(Resource):
         """Cancel every open order of ``symbol`` (optionally one side), up to 200."""
         if not symbol:
             raise InvalidParameterError("symbol", "must be a non-empty string")
-        return await self._call(E.CANCEL_OPEN_ORDERS, symbol=symbol, side=_side(side))
+        return await self._call(
+            E.CANCEL_OPEN_ORDERS, symbol=symbol, side=parse_optional(Side, "side", side)
+        )
 
     async def cancel_all_open_orders(
         self,
@@ -205,7 +203,7 @@ class SpotResource(Resource):
         return await self._call(
             E.CANCEL_ALL_OPEN_ORDERS,
             symbol=symbol,
-            side=_side(side),
+            side=parse_optional(Side, "side", side),
             from_order_id=from_order_id,
             limit=limit,
         )
@@ -243,7 +241,7 @@ class SpotResource(Resource):
             E.OPEN_ORDERS,
             from_order_id=from_order_id,
             symbol=symbol,
-            side=_side(side),
+            side=parse_optional(Side, "side", side),
             limit=limit,
         )
 
@@ -264,6 +262,6 @@ class SpotResource(Resource):
             symbol=symbol,
             start_time=start_time,
             end_time=end_time,
-            side=_side(side),
+            side=parse_optional(Side, "side", side),
             limit=limit,
         )

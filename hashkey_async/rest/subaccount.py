@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from ..enums import Side, parse
-from ..errors import InvalidParameterError
+from ..enums import Side, parse_optional
 from ..models.account import AccountTrade
 from ..models.trading import Order
 from . import endpoints as E
-from .base import Resource
+from .base import Resource, required
 
 __all__ = ["SubAccountResource"]
-
-
-def _side(side: Side | str | None) -> Side | None:
-    return parse(Side, "side", side) if side is not None else None
-
-
-def _sub_account(sub_account_id: int | str) -> int | str:
-    if sub_account_id is None or sub_account_id == "":
-        raise InvalidParameterError("sub_account_id", "is required")
-    return sub_account_id
 
 
 class SubAccountResource(Resource):
@@ -39,9 +28,9 @@ class SubAccountResource(Resource):
         """The sub account's open orders (default and max 500)."""
         return await self._call(
             E.SUB_OPEN_ORDERS,
-            sub_account_id=_sub_account(sub_account_id),
+            sub_account_id=required("sub_account_id", sub_account_id),
             from_order_id=from_order_id,
-            side=_side(side),
+            side=parse_optional(Side, "side", side),
             symbol=symbol,
             limit=limit,
         )
@@ -60,9 +49,9 @@ class SubAccountResource(Resource):
         """The sub account's traded and ended orders (last 90 days)."""
         return await self._call(
             E.SUB_TRADE_ORDERS,
-            sub_account_id=_sub_account(sub_account_id),
+            sub_account_id=required("sub_account_id", sub_account_id),
             from_order_id=from_order_id,
-            side=_side(side),
+            side=parse_optional(Side, "side", side),
             symbol=symbol,
             start_time=start_time,
             end_time=end_time,
