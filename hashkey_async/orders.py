@@ -16,7 +16,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Final
 
@@ -130,22 +130,12 @@ class OrderRequest:
 
     def replace(self, **changes: object) -> OrderRequest:
         """A copy with ``changes`` applied, validated again."""
-        fields: dict[str, object] = {
-            "symbol": self.symbol,
-            "side": self.side,
-            "type": self.type,
-            "quantity": self.quantity,
-            "amount": self.amount,
-            "price": self.price,
-            "client_order_id": self.client_order_id,
-            "time_in_force": self.time_in_force,
-            "stp_mode": self.stp_mode,
-        }
-        unknown = set(changes) - set(fields)
+        values: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
+        unknown = set(changes) - set(values)
         if unknown:
             raise InvalidParameterError(sorted(unknown)[0], "not an order field")
-        fields.update(changes)
-        return build_order(**fields)  # type: ignore[arg-type]
+        values.update(changes)
+        return build_order(**values)  # type: ignore[arg-type]
 
 
 def build_order(

@@ -127,6 +127,9 @@ def test_replace_validates_again() -> None:
     with pytest.raises(InvalidParameterError) as info:
         order.replace(quantity="0")
     assert info.value.field == "quantity"
+    with pytest.raises(InvalidParameterError) as info:
+        order.replace(colour="red")
+    assert info.value.field == "colour"
 
 
 def _batch(n: int, symbol: str = "BTCUSDT") -> list[Any]:
