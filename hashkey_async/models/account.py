@@ -12,7 +12,7 @@ from typing import Final
 
 import msgspec
 
-from .common import Model
+from .common import Model, optional_decimal
 from .market import Coin
 
 __all__ = [
@@ -32,10 +32,6 @@ __all__ = [
 ]
 
 _ZERO: Final = Decimal(0)
-
-
-def _optional_decimal(text: str) -> Decimal | None:
-    return Decimal(text) if text else None
 
 
 class VipFee(Model, kw_only=True):
@@ -126,7 +122,7 @@ class AccountTrade(Model, kw_only=True):
     @property
     def hsk_deduct_rate(self) -> Decimal | None:
         """``hskDeductPrice`` (commission coin price / HSK price) as a Decimal, if sent."""
-        return _optional_decimal(self.hsk_deduct_price)
+        return optional_decimal(self.hsk_deduct_price)
 
 
 class AccountType(Model, kw_only=True):

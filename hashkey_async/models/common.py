@@ -6,7 +6,12 @@ from decimal import Decimal
 
 import msgspec
 
-__all__ = ["Empty", "Level", "Model"]
+__all__ = ["Empty", "Level", "Model", "optional_decimal"]
+
+
+def optional_decimal(text: str) -> Decimal | None:
+    """A money field the exchange sends as ``""`` until it is known: Decimal, or None if empty."""
+    return Decimal(text) if text else None
 
 
 class Model(msgspec.Struct, rename="camel", omit_defaults=True):

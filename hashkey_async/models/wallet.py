@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Final
 
-from .common import Model
+from .common import Model, optional_decimal
 
 __all__ = ["AuthAddressResult", "Deposit", "DepositAddress", "WithdrawResult", "Withdrawal"]
 
@@ -83,4 +83,4 @@ class Withdrawal(Model, kw_only=True):
     @property
     def arrived(self) -> Decimal | None:
         """Net amount received, once the exchange reports it."""
-        return Decimal(self.arrive_quantity) if self.arrive_quantity else None
+        return optional_decimal(self.arrive_quantity)
