@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Hashable
 from math import inf
 from operator import attrgetter
@@ -39,17 +40,48 @@ from .protocol import (
 )
 from .subscription import Policy, Registry, SubscriberQueue, Subscription
 
-__all__ = ["LISTEN_KEY_TTL", "PrivateChannel", "PublicChannel", "StreamManager"]
+__all__ = ["LISTEN_KEY_TTL", "V1_TRADE_MEMORY", "PrivateChannel", "PublicChannel", "StreamManager"]
 
 log = logging.getLogger("hashkey_async.streams")
 
 #: A listenKey dies this long after its last keepalive (reference, "Create Listen Key": 60 min).
 LISTEN_KEY_TTL: Final = 3600.0
+#: V1 trade ids remembered per subscription: well over the 60 a (re)subscription snapshot holds.
+V1_TRADE_MEMORY: Final = 1024
 _OK_CODES: Final = (None, 0, "0", 200, "200")
 
 
+class _RecentIds:
+    """The last ``size`` trade ids delivered on one V1 trade subscription."""
+
+    __slots__ = ("_ids", "_order")
+
+    def __init__(self, size: int) -> None:
+        self._ids: set[int] = set()
+        self._order: deque[int] = deque(maxlen=size)
+
+    def fresh(self, trades: list[Trade]) -> list[Trade]:
+        """The trades not delivered yet, in order; remembers them."""
+        ids, order = self._ids, self._order
+        out = []
+        for trade in trades:
+            if trade.id in ids:
+                continue
+            if len(order) == order.maxlen:
+                ids.discard(order[0])
+            order.append(trade.id)
+            ids.add(trade.id)
+            out.append(trade)
+        return out
+
+
 class PublicChannel:
-    """A public endpoint: routes market frames to subscribers by ``StreamKey``."""
+    """A public endpoint: routes market frames to subscribers by ``StreamKey``.
+
+    V1 answers every trade subscription with the latest 60 trades (reference, V1 "Trade"); after
+    a reconnect the replayed subscription gets that snapshot again, so V1 trades already
+    delivered are skipped by id (and the ones missed during a short outage are recovered).
+    """
 
     def __init__(self, version: Version, url: str) -> None:
         self.name = f"public-v{version}"
@@ -57,6 +89,8 @@ class PublicChannel:
         self._url = url
         self.registry: Registry[tuple[str, str, str], Any] = Registry()
         self._decoder = PublicDecoder(version)
+        self._dedupe_trades = version == 1
+        self._recent: dict[tuple[str, str, str], _RecentIds] = {}
 
     async def url(self) -> str:
         """The endpoint's fixed URL."""
@@ -71,6 +105,11 @@ class PublicChannel:
             if queues is None:
                 stats.unrouted += 1
                 return None
+            if self._dedupe_trades and key[0] == "trade":
+                recent = self._recent.get(key)
+                if recent is None:
+                    recent = self._recent[key] = _RecentIds(V1_TRADE_MEMORY)
+                items = recent.fresh(items)
             for queue in queues:
                 for item in items:
                     queue.put(item)
@@ -87,6 +126,10 @@ class PublicChannel:
         elif msg.code not in _OK_CODES:
             log.warning("stream %s: server error %s: %s", self.name, msg.code, msg.msg)
         return None
+
+    def forget(self, key: tuple[str, str, str]) -> None:
+        """``key`` has no subscriber left: a later subscription starts from a fresh snapshot."""
+        self._recent.pop(key, None)
 
     def opened(self, gap: tuple[int, int] | None) -> list[bytes]:
         """Replay every live subscription."""
@@ -393,6 +436,7 @@ class StreamManager:
             channel, conn = entry
             if not channel.registry.remove(key, q):
                 return
+            channel.forget(key)
             if len(channel.registry) == 0:
                 del self._public[version]
                 await conn.close()

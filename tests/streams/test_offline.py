@@ -193,3 +193,23 @@ async def test_keepalive_schedule_extends_the_key_at_the_exchange() -> None:
             await kept.close()
             await lapsing.close()
         assert ex.engine.listen_keys.owner(key) is None  # deleted on close
+
+
+async def test_v1_trades_resubscription_snapshot_delivers_no_trade_twice(
+    ex: OfflineExchange, client: HashKeyClient
+) -> None:
+    states = States(client)
+    ids: list[int] = []
+    async with client.stream.trades("BTCUSDT", version=1) as trades:
+        async with asyncio.timeout(3):
+            while len(ids) < 70:  # the subscription snapshot (60 trades), then live ones
+                ids.append((await trades.get()).id)
+        assert await ex.drop_connections("v1") == 1
+        await states.reach("public-v1", RECONNECTING, OPEN)
+        # The replayed subscription is answered with the latest 60 trades again.
+        async with asyncio.timeout(3):
+            while len(ids) < 100:
+                ids.append((await trades.get()).id)
+    assert len(set(ids)) == len(ids)
+    assert ids == sorted(ids)  # nothing replayed out of order either
+    assert client.stream.stats["public-v1"].reconnects == 1
