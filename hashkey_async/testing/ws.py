@@ -376,6 +376,8 @@ class _Conn:
     subs: dict[SubKey, Subscription] = field(default_factory=dict)
     outbox: asyncio.Queue[str | bytes] = field(default_factory=lambda: asyncio.Queue(OUTBOX_LIMIT))
     last_heard: float = field(default_factory=time.monotonic)
+    #: V1 trade subscriptions: id of the newest trade already sent (in the snapshot), per symbol.
+    trade_marks: dict[str, int] = field(default_factory=dict)
 
     def matches(self, which: Which) -> bool:
         """Whether the fault selector ``which`` names this connection."""
@@ -419,6 +421,15 @@ class StreamHub:
         app.router.add_get("/quote/ws/v1", self._v1)
         app.router.add_get("/quote/ws/v2", self._v2)
         app.router.add_get("/api/v1/ws/{listenKey}", self._private)
+
+    @property
+    def tick(self) -> int:
+        """Market ticks so far (V1 topics push when it is a multiple of their cadence)."""
+        return self._tick
+
+    def step(self) -> None:
+        """One market tick now: tests with a long ``market_interval`` drive the market by hand."""
+        self._step()
 
     def connections(self, which: Which = "all") -> list[int]:
         """Ids of the open connections ``which`` names, oldest first."""
@@ -632,6 +643,9 @@ class StreamHub:
             if sub.topic == "trade":
                 recent = self._feeds.recent_trades(sub.symbol, V1_TRADE_SNAPSHOT)
                 data = [trade_data(t) for t in recent]
+                # Trades up to here are in the snapshot: later pushes to this connection skip
+                # them even if they are still in the batch waiting for the next cadence tick.
+                conn.trade_marks[sub.symbol] = recent[-1].trade_id if recent else 0
             else:
                 data = [self._data(sub, now_ms)]
             self._v1_push(conn, sub, data, first=True)
@@ -672,11 +686,15 @@ class StreamHub:
                     for frame in frames:
                         self._send(conn, sub, frame)
             elif self._tick % V1_CADENCE[topic] == 0:
-                if topic == "trade":
-                    batch = self._v1_trades.pop(symbol, [])
-                    if not batch:
-                        continue
-                else:
+                if topic != "trade":
                     batch = [self._data(sample, now_ms)]
+                    for conn, sub in subscribers:
+                        self._v1_push(conn, sub, batch, first=False)
+                    continue
+                trades = self._v1_trades.pop(symbol, [])
                 for conn, sub in subscribers:
-                    self._v1_push(conn, sub, batch, first=False)
+                    mark = conn.trade_marks.get(symbol, 0)
+                    batch = [t for t in trades if int(t["v"]) > mark]
+                    if batch:
+                        conn.trade_marks[symbol] = int(batch[-1]["v"])
+                        self._v1_push(conn, sub, batch, first=False)

@@ -711,3 +711,37 @@ async def test_v1_topics_push_the_reference_keys(
         *("t", "s", "sn", "c", "h", "l", "o", "v", "qv", "m", "e"),
     }
     assert frames["kline"]["params"]["klineType"] == "1m"
+
+
+async def test_v1_trade_pushes_never_repeat_a_subscribers_snapshot(
+    http: aiohttp.ClientSession,
+) -> None:
+    # The market only moves when the test steps it, so the tick phase is exact.
+    async with (
+        OfflineExchange(market_interval=3600.0) as ex,
+        http.ws_connect(f"{ex.stream_url}/quote/ws/v1") as early,
+        http.ws_connect(f"{ex.stream_url}/quote/ws/v1") as late,
+    ):
+        await early.send_json(v1_sub("trade"))
+        assert (await recv(early))["f"] is True
+        while ex.hub.tick % 3 != 0:  # right after a V1 trade push
+            ex.hub.step()
+        ex.feeds.on_trade("BTCUSDT", Decimal("1"), Decimal("1"), False, ex.now_ms())
+        marker = ex.feeds.recent_trades("BTCUSDT", 1)[-1].trade_id
+        ex.hub.step()  # the marker waits in the batch for the next cadence tick
+        await late.send_json(v1_sub("trade"))
+        snapshot = await recv(late)
+        seen = {t["v"] for t in snapshot["data"]}
+        assert snapshot["f"] is True and str(marker) in seen
+        ex.hub.step()
+        ex.hub.step()  # a cadence tick: the batch goes out
+        assert ex.hub.tick % 3 == 0
+        pushed = await recv_until(early, lambda f: str(marker) in {t["v"] for t in f["data"]})
+        assert pushed["f"] is False  # the early subscriber gets the marker in the batch
+        await late.send_json({"ping": 1})
+        frames = []
+        while "pong" not in (frame := await recv(late)):
+            frames.append(frame)
+        for frame in frames:  # the late one only gets trades its snapshot did not hold
+            assert frame["f"] is False
+            assert not seen.intersection(t["v"] for t in frame["data"])
