@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .signing import sign
 
-__all__ = ["Credentials", "credentials_from"]
+__all__ = ["Credentials", "credentials_from", "mask"]
 
 
 @dataclass(frozen=True, slots=True)

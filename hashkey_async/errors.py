@@ -36,7 +36,10 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
+    "AUTH_CODES",
+    "BODY_EXCERPT_CHARS",
     "SUCCESS_CODES",
+    "UNKNOWN_OUTCOME_CODES",
     "APIError",
     "AuthenticationError",
     "BadRequestError",

@@ -29,6 +29,7 @@ __all__ = [
     "MAX_BATCH_ORDERS",
     "MAX_CANCEL_IDS",
     "MAX_CLIENT_ORDER_ID_LENGTH",
+    "MAX_MEMO_LENGTH",
     "OrderRequest",
     "build_order",
     "exactly_one",

@@ -5,3 +5,5 @@ one-letter keys; money as ``Decimal`` (REST) or exact strings with Decimal
 properties on hot stream paths; unknown fields ignored; ids and timestamps
 accepted as string or int.
 """
+
+__all__: list[str] = []
