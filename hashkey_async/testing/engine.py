@@ -7,6 +7,11 @@ code ("Error Codes" table); the REST layer turns it into ``{"code", "msg"}``.
 Private events (reference, "User Data Stream") are pushed to ``Engine.listeners`` as
 ``(api_key, [event])`` with JSON-ready dicts: ``executionReport``, ``ticketInfo`` and
 ``outboundAccountInfo``.
+
+History is kept for the exchange's lifetime, unbounded by design: every order (open or
+ended), fill, balance flow and withdrawal stays queryable, as the reference's history
+endpoints promise for 30-90 days. An offline exchange lives for one test, demo or
+``serve`` session; memory grows with the orders placed in it.
 """
 
 from __future__ import annotations
@@ -379,7 +384,8 @@ class ListenKeys:
     """ListenKey registry (reference, "Create Listen Key"): TTL unless kept alive.
 
     ``on_revoke`` callbacks get the key when it is deleted or found expired, so the
-    stream side can close its socket.
+    stream side can close its socket. Each ``create`` first sweeps expired keys, so keys
+    that clients abandon without deleting them do not pile up.
     """
 
     def __init__(self, ttl_seconds: float, clock: Callable[[], int], rng: random.Random) -> None:
@@ -390,9 +396,11 @@ class ListenKeys:
         self.on_revoke: list[Callable[[str], None]] = []
 
     def create(self, api_key: str, now_ms: int | None = None) -> str:
-        """A new listenKey for ``api_key``, valid for the TTL."""
+        """A new listenKey for ``api_key``, valid for the TTL (expired keys are swept first)."""
+        now = self._now(now_ms)
+        self.sweep(now)
         key = "".join(self._rng.choice(_LISTEN_KEY_CHARS) for _ in range(_LISTEN_KEY_LENGTH))
-        self._keys[key] = (api_key, self._now(now_ms) + self.ttl_ms)
+        self._keys[key] = (api_key, now + self.ttl_ms)
         return key
 
     def keepalive(self, key: str, now_ms: int | None = None) -> bool:

@@ -4,6 +4,10 @@ Each symbol has a mid price that a seeded random walk moves one tick per ``step(
 ladder of synthetic levels around it that takers consume, public trades (synthetic ones
 and the engine's fills), 1-minute candles and a rolling 24h window. Accessors return the
 reference's "Public Market Data" payloads as plain JSON-ready data.
+
+Public trades are capped at ``TRADE_HISTORY`` per symbol; 1m candles are kept for the
+exchange's lifetime (one per symbol per minute that traded, so klines can reach back to
+the start), which is unbounded by design but small for a test or ``serve`` session.
 """
 
 from __future__ import annotations

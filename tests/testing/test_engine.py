@@ -278,3 +278,14 @@ def test_reprs_of_users_and_config_never_show_a_secret() -> None:
     for text in (repr(world.config), repr(world.alice), repr(world.bob)):
         assert "alice-secret-0123" not in text and "bob-secret" not in text
     assert "bob-key" in repr(world.bob)  # the key itself still identifies the user
+
+
+def test_creating_a_listen_key_sweeps_the_expired_ones() -> None:
+    keys = ListenKeys(60.0, lambda: T0, random.Random(2))
+    revoked: list[str] = []
+    keys.on_revoke.append(revoked.append)
+    abandoned = keys.create("alice", T0)
+    kept = keys.create("alice", T0 + 30_000)
+    fresh = keys.create("alice", T0 + 60_000)
+    assert abandoned not in keys and revoked == [abandoned]
+    assert kept in keys and fresh in keys
