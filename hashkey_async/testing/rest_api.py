@@ -63,7 +63,8 @@ _ORDER_CALLS: Final = frozenset(
     }
 )
 _CHAINS: Final = {"BTC": ["Bitcoin"], "ETH": ["ETH"], "USDT": ["ETH", "Tron"], "USDC": ["ETH"]}
-_json_decoder: Final = msgspec.json.Decoder()
+#: Batch bodies: JSON numbers (prices, quantities) are read as exact Decimals, never floats.
+_json_decoder: Final = msgspec.json.Decoder(float_hook=Decimal)
 
 Handler = Callable[["Call"], Any]
 

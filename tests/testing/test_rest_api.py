@@ -369,6 +369,31 @@ async def test_batch_orders_take_a_json_array_with_per_item_results(
     assert len(open_orders) == 1
 
 
+async def test_batch_numbers_are_read_exactly_not_as_floats(
+    raw_exchange: tuple[OfflineExchange, Raw],
+) -> None:
+    ex, raw = raw_exchange
+    # As a float, 50000.000000000000001 would be 50000.0: on the tick grid, and accepted.
+    body = (
+        b'[{"symbol":"BTCUSDT","side":"BUY","type":"LIMIT","quantity":0.01,"price":50000.01},'
+        b'{"symbol":"BTCUSDT","side":"BUY","type":"LIMIT","quantity":0.01,'
+        b'"price":50000.000000000000001}]'
+    )
+    query = raw.query({})
+    status, data, _ = await raw.send(
+        "POST",
+        "/api/v1.1/spot/batchOrders",
+        f"{query}&signature={sign(ex.api_secret, query, body)}",
+        body,
+        content_type="application/json",
+    )
+    assert status == 200
+    first, second = data["result"]
+    assert first["code"] == "0000" and first["order"]["price"] == "50000.01"
+    assert first["order"]["origQty"] == "0.01"
+    assert second["code"] == "0209"
+
+
 async def test_cancel_paths_reflect_engine_state(raw_exchange: tuple[OfflineExchange, Raw]) -> None:
     _, raw = raw_exchange
     order = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "quantity": "0.01"}
