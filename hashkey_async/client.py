@@ -111,5 +111,9 @@ class HashKeyClient:
         if self._closed:
             return
         self._closed = True
-        await self.stream.close()
-        await self._transport.close()
+        try:
+            await self.stream.close()
+        finally:
+            # Even if closing the streams failed or was cancelled (it may wait on a
+            # listenKey DELETE): a second close() returns early, so this is the last chance.
+            await self._transport.close()

@@ -118,6 +118,30 @@ async def test_own_session_is_closed_and_close_is_idempotent(mocked: Recorder) -
     assert len(mocked.calls) == 1
 
 
+async def test_own_session_is_closed_even_when_closing_the_streams_is_cancelled(
+    mocked: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mocked.on("GET", "/api/v1/ping", payload={})
+    client = HashKeyClient(base_url=BASE)
+    await client.market.ping()
+    session = client._transport._session
+    assert session is not None
+    entered = asyncio.Event()
+
+    async def slow_stream_close() -> None:  # e.g. a listenKey DELETE that hangs
+        entered.set()
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(client.stream, "close", slow_stream_close)
+    closing = asyncio.create_task(client.close())
+    async with asyncio.timeout(5):
+        await entered.wait()
+    closing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+    assert session.closed
+
+
 async def test_no_log_line_or_error_contains_the_secret(
     mocked: Recorder, caplog: pytest.LogCaptureFixture
 ) -> None:
