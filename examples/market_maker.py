@@ -34,7 +34,6 @@ from hashkey_async.models.common import Level
 
 #: Prefix of this maker's clientOrderIds, so reconciliation can tell its orders apart.
 PREFIX = "mm"
-_DONE = frozenset(s.value for s in OrderStatus if s.is_final)
 _BPS = Decimal("0.0001")
 
 
@@ -144,7 +143,7 @@ class MarketMaker:
         if isinstance(event, StreamGap):
             self._say(f"gap of {event.duration_ms} ms in the user stream: will reconcile")
             self._gap = True
-        elif isinstance(event, ExecutionReport) and event.status in _DONE:
+        elif isinstance(event, ExecutionReport) and OrderStatus(event.status).is_final:
             for side, quote in list(self.quotes.items()):
                 if quote.order_id == event.order_id:
                     del self.quotes[side]

@@ -31,8 +31,6 @@ __all__ = ["main"]
 
 #: Seconds the whole demo may take before it gives up (it needs about one).
 DEMO_TIMEOUT: Final = 60.0
-#: Order states after which an order changes no more, as the user stream spells them.
-_FINAL: Final = frozenset(s.value for s in OrderStatus if s.is_final)
 #: Depth snapshots the demo prints.
 DEPTH_UPDATES: Final = 3
 
@@ -142,7 +140,7 @@ async def _trade(client: HashKeyClient, info: SymbolInfo, rules: SymbolRules, bi
             elif (
                 isinstance(event, ExecutionReport)
                 and event.order_id == taker.order_id
-                and event.status in _FINAL
+                and OrderStatus(event.status).is_final
             ):
                 done = event
                 _show("user stream", _report(done))
