@@ -11,7 +11,7 @@ The tree::
     │   └── StreamOverflowError    a never-drop subscriber fell behind its bound
     └── APIError                   the exchange rejected the request (carries status, code, message)
         ├── PermissionDeniedError  key lacks a permission, IP not whitelisted (0104, 0202, -1005, -3117, -1186, ...)
-        ├── RateLimitError         429, 0003, -1015, -3145 (and a bucket suspended after a 429)
+        ├── RateLimitError         429, 0003, -1015, -3145, -1193 (and a bucket suspended after a 429)
         │   └── IPBannedError      418: every call fails fast until the ban ends
         ├── TimestampError         -1021: request outside recvWindow (the client resyncs and retries once)
         ├── BadRequestError        malformed or invalid parameters (0001, -1004, -1130, -1115, ...)

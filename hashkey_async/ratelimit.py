@@ -5,10 +5,9 @@ allow 10 requests/s and query endpoints 2 requests/s; a 429 means "stop and wait
 minute", and an IP that keeps sending after a 429 is banned (418). Rate-limit codes
 that come back as HTTP 400 ("0003", "-1015", "-3145": the per-second limits) pause the
 bucket briefly instead, doubling on repeats so a rate set above the server's converges
-instead of hammering it. We assume the
-strictest counting a server could use (any rolling window), widened by a small margin
-for network jitter, and charge public market data only to the optional per-IP weight
-budget.
+instead of hammering it. We assume the strictest counting a server could use (any
+rolling window), widened by a small margin for network jitter, and charge public market
+data only to the optional per-IP weight budget.
 """
 
 from __future__ import annotations
