@@ -13,7 +13,7 @@ from mockrest import BASE, Call, Recorder
 from hashkey_async import HashKeyClient
 from hashkey_async.signing import API_KEY_HEADER, sign
 
-__all__ = ["KEY", "SECRET", "Case", "assert_signed", "mocked_client"]
+__all__ = ["KEY", "SECRET", "Case", "assert_signed", "mocked_client", "run_case"]
 
 KEY = "test-api-key-0123456789"
 SECRET = "test-api-secret-abcdefghijklmnopqrstuvwxyz"
@@ -56,3 +56,15 @@ def assert_signed(call: Call, expected: list[tuple[str, str]], body: bytes = b""
     ordered = [*expected, ("recvWindow", recv_window), ("timestamp", timestamp)]
     text = "&".join(f"{key}={quote(value, safe='-_.~,')}" for key, value in ordered)
     assert signature == sign(SECRET, text, body)
+
+
+async def run_case(case: Case) -> None:
+    """Run ``case``: exactly one signed request of that shape, no body, a typed answer."""
+    call, method, path, expected, payload, check = case
+    async with mocked_client() as (client, rec):
+        rec.on(method, path, payload=payload)
+        result = await call(client)
+    assert rec.paths() == [f"{method} {path}"]
+    assert rec.calls[0].body in (None, b"")
+    assert_signed(rec.calls[0], expected)
+    assert check(result), result

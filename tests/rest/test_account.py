@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from signed_shapes import Case, assert_signed, mocked_client
+from signed_shapes import Case, mocked_client, run_case
 
 from hashkey_async import InvalidParameterError
 from hashkey_async.rest import endpoints as E
@@ -428,13 +428,7 @@ CASES: dict[str, Case] = {
 
 @pytest.mark.parametrize("case", CASES.values(), ids=list(CASES))
 async def test_request_shape_and_typed_answer(case: Case) -> None:
-    call, method, path, expected, payload, check = case
-    async with mocked_client() as (client, rec):
-        rec.on(method, path, payload=payload)
-        result = await call(client)
-    assert rec.paths() == [f"{method} {path}"]
-    assert_signed(rec.calls[0], expected)
-    assert check(result), result
+    await run_case(case)
 
 
 def test_captured_payloads_decode_with_older_fields_missing() -> None:

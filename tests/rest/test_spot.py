@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from order_matrix import BAD_ORDERS, GOOD_LIMIT
-from signed_shapes import Case, assert_signed, mocked_client
+from signed_shapes import Case, assert_signed, mocked_client, run_case
 
 from hashkey_async import (
     DuplicateOrderError,
@@ -436,14 +436,7 @@ CASES: dict[str, Case] = {
 
 @pytest.mark.parametrize("case", CASES.values(), ids=list(CASES))
 async def test_request_shape_and_typed_answer(case: Case) -> None:
-    call, method, path, expected, payload, check = case
-    async with mocked_client() as (client, rec):
-        rec.on(method, path, payload=payload)
-        result = await call(client)
-    assert rec.paths() == [f"{method} {path}"]
-    assert rec.calls[0].body in (None, b"")
-    assert_signed(rec.calls[0], expected)
-    assert check(result), result
+    await run_case(case)
 
 
 async def test_create_order_generates_a_client_order_id() -> None:
