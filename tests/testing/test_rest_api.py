@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import aiohttp
 import pytest
@@ -28,6 +28,14 @@ from hashkey_async.testing.rest_api import RateGate, strip_signature
 
 D = Decimal
 FAST = {"order_rate": 1000, "query_rate": 1000}
+#: A valid BTCUSDT limit buy well below the market (it rests).
+LIMIT_ORDER: Final = {
+    "symbol": "BTCUSDT",
+    "side": "BUY",
+    "type": "LIMIT",
+    "quantity": "0.01",
+    "price": "50000",
+}
 
 # --- pure pieces ------------------------------------------------------------------------
 
@@ -286,13 +294,7 @@ async def test_orders_beyond_10_per_second_get_429_with_minus_1015(
 ) -> None:
     ex, raw = raw_exchange
     ex.rest.monotonic = lambda: 5.0
-    order = {
-        "symbol": "BTCUSDT",
-        "side": "BUY",
-        "type": "LIMIT",
-        "quantity": "0.001",
-        "price": "50000",
-    }
+    order = {**LIMIT_ORDER, "quantity": "0.001"}
     results = [await raw.signed("POST", "/api/v1.1/spot/order", order) for _ in range(11)]
     assert [s for s, _ in results] == [200] * 10 + [429]
     assert results[-1][1]["code"] == "-1015"
@@ -306,13 +308,7 @@ async def test_order_validation_uses_the_reference_codes(
     raw_exchange: tuple[OfflineExchange, Raw],
 ) -> None:
     _, raw = raw_exchange
-    base = {
-        "symbol": "BTCUSDT",
-        "side": "BUY",
-        "type": "LIMIT",
-        "quantity": "0.01",
-        "price": "50000",
-    }
+    base = LIMIT_ORDER
     cases: list[tuple[dict[str, Any], str]] = [
         ({"symbol": None}, "0001"),
         ({"symbol": "NOPE"}, "0201"),
@@ -348,13 +344,7 @@ async def test_batch_orders_take_a_json_array_with_per_item_results(
     raw_exchange: tuple[OfflineExchange, Raw],
 ) -> None:
     _, raw = raw_exchange
-    good = {
-        "symbol": "BTCUSDT",
-        "side": "BUY",
-        "type": "LIMIT",
-        "quantity": "0.01",
-        "price": "50000",
-    }
+    good = LIMIT_ORDER
     bad = {**good, "quantity": "-1"}
     status, data = await raw.signed("POST", "/api/v1.1/spot/batchOrders", json_body=[good, bad])
     assert status == 200 and data["code"] == 0
@@ -480,13 +470,7 @@ async def test_fail_next_orders_after_effect_answers_5xx_but_the_order_exists(
     raw_exchange: tuple[OfflineExchange, Raw],
 ) -> None:
     ex, raw = raw_exchange
-    order = {
-        "symbol": "BTCUSDT",
-        "side": "BUY",
-        "type": "LIMIT",
-        "quantity": "0.01",
-        "price": "50000",
-    }
+    order = LIMIT_ORDER
     ex.fail_next_orders(2, after_effect=True, status=503)
     for client_id in ("a1", "a2"):
         status, _ = await raw.signed(
@@ -505,13 +489,7 @@ async def test_fail_next_orders_before_effect_answers_5xx_and_nothing_happens(
     raw_exchange: tuple[OfflineExchange, Raw],
 ) -> None:
     ex, raw = raw_exchange
-    order = {
-        "symbol": "BTCUSDT",
-        "side": "BUY",
-        "type": "LIMIT",
-        "quantity": "0.01",
-        "price": "50000",
-    }
+    order = LIMIT_ORDER
     _, placed = await raw.signed("POST", "/api/v1.1/spot/order", order)
     ex.fail_next_orders(2, after_effect=False)
     status, _ = await raw.signed("DELETE", "/api/v1/spot/order", {"orderId": placed["orderId"]})
