@@ -39,7 +39,7 @@ class ServerClock:
 
     def now_ms(self) -> int:
         """Estimated server time in milliseconds."""
-        return int(self._wall() * 1000) + self.offset_ms
+        return self.local_ms() + self.offset_ms
 
     def update(self, sent_ms: int, server_ms: int, received_ms: int) -> None:
         """Record one sample: the server stamped ``server_ms`` at the midpoint of the round trip."""

@@ -145,6 +145,12 @@ class Transport:
             await self._session.close()
             self._session = None
 
+    def _credentials_for(self, endpoint: Endpoint[Any]) -> Credentials | None:
+        """The credentials ``endpoint`` needs, or AuthenticationError when it needs absent ones."""
+        if endpoint.security.needs_key and self.credentials is None:
+            raise AuthenticationError(f"{endpoint.name} needs an API key and secret")
+        return self.credentials
+
     def build(
         self,
         endpoint: Endpoint[Any],
@@ -159,9 +165,7 @@ class Transport:
         if json_body is not None:
             body = _json_encoder.encode(json_body)
             headers.update(_JSON_HEADERS)
-        credentials = self.credentials
-        if security.needs_key and credentials is None:
-            raise AuthenticationError(f"{endpoint.name} needs an API key and secret")
+        credentials = self._credentials_for(endpoint)
         if not security.signed:
             query = encode_query(params) if params else ""
         else:
@@ -206,10 +210,8 @@ class Transport:
 
         GETs are retried on 5xx / transport failures; a -1021 answer resyncs and resends once.
         """
-        security = endpoint.security
-        if security.needs_key and self.credentials is None:
-            raise AuthenticationError(f"{endpoint.name} needs an API key and secret")
-        signed = security.signed
+        self._credentials_for(endpoint)
+        signed = endpoint.security.signed
         if signed and self.clock.stale(self.config.time_sync_interval):
             await self.sync_time()
         attempt = 0
