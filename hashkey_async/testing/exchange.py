@@ -131,20 +131,29 @@ class OfflineExchange:
         self.engine.add_user(api_key, api_secret, balances)
 
     async def start(self) -> None:
-        """Bind the port (ephemeral when 0) and start serving and generating market data."""
+        """Bind the port (ephemeral when 0) and start serving and generating market data.
+
+        If that fails (the port is taken, say), whatever was started is closed again.
+        """
         self._runner = web.AppRunner(self.app, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
-        await self.hub.start()
+        try:
+            site = web.TCPSite(self._runner, self.host, self.port)
+            await site.start()
+            self.port = int(self._runner.addresses[0][1])
+            await self.hub.start()
+        except BaseException:
+            await self.close()
+            raise
 
     async def close(self) -> None:
         """Stop generating, drop every connection and free the port."""
-        await self.hub.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        try:
+            await self.hub.close()
+        finally:
+            if self._runner is not None:
+                runner, self._runner = self._runner, None
+                await runner.cleanup()
 
     async def __aenter__(self) -> OfflineExchange:
         await self.start()
