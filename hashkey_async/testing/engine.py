@@ -490,6 +490,11 @@ def _crosses(taker_side: str, limit: Decimal | None, price: Decimal) -> bool:
     return price <= limit if taker_side == "BUY" else price >= limit
 
 
+def _opposite(side: str) -> str:
+    """The other side of the book: "BUY" <-> "SELL"."""
+    return "SELL" if side == "BUY" else "BUY"
+
+
 def _better(side: str, a: Decimal, b: Decimal) -> bool:
     """Whether price ``a`` ranks before ``b`` among resting orders of ``side`` (bids: higher)."""
     return a < b if side == "SELL" else a > b
@@ -674,7 +679,7 @@ class Engine:
         book = self._books[symbol]
         touched: dict[str, set[str]] = {}
         for side in SIDES:
-            contra_side = "SELL" if side == "BUY" else "BUY"
+            contra_side = _opposite(side)
             levels = self.market.levels(symbol, contra_side)
             for order in list(book.side(side)):
                 while order.remaining > 0 and levels and _crosses(side, order.price, levels[0][0]):
@@ -758,7 +763,7 @@ class Engine:
 
     # --- internals --------------------------------------------------------------
     def _best_contra(self, order: Order) -> Decimal | None:
-        contra = "SELL" if order.side == "BUY" else "BUY"
+        contra = _opposite(order.side)
         prices = [o.price for o in self._books[order.symbol].side(contra)[:1]]
         if self.market is not None:
             prices += [lvl[0] for lvl in self.market.levels(order.symbol, contra)[:1]]
@@ -787,7 +792,7 @@ class Engine:
 
     def _fillable(self, order: Order) -> Decimal:
         """How much of ``order`` the book could fill now (for FOK)."""
-        contra = "SELL" if order.side == "BUY" else "BUY"
+        contra = _opposite(order.side)
         total = _ZERO
         for price, qty in self._contra_levels(order.symbol, contra, order.account):
             if not _crosses(order.side, order.price, price):
@@ -812,7 +817,7 @@ class Engine:
         self, order: Order, spec: SymbolSpec, now_ms: int, touched: dict[str, set[str]]
     ) -> None:
         """Trade ``order`` as taker against resting user orders and market levels."""
-        contra_side = "SELL" if order.side == "BUY" else "BUY"
+        contra_side = _opposite(order.side)
         book = self._books[order.symbol].side(contra_side)
         levels = self.market.levels(order.symbol, contra_side) if self.market else []
         limit = None if order.type == "MARKET" else order.price
@@ -888,7 +893,10 @@ class Engine:
         *,
         maker: bool,
     ) -> None:
-        """Apply one fill to ``order``: balances, state, history, events, public trade."""
+        """Apply one fill to ``order``: balances, state, history and events.
+
+        The caller records the public trade once per match (``_public_trade``).
+        """
         spec = self.specs[order.symbol]
         account = order.account
         base, quote = account.balance(spec.base), account.balance(spec.quote)
