@@ -358,14 +358,21 @@ class RestApi:
         return Call(params, user, now, body)
 
     # --- public market data -----------------------------------------------------
-    def _symbol(self, call: Call, *, required: bool = True) -> str | None:
-        symbol = call.text("symbol", required=required)
+    def _symbol(self, call: Call) -> str | None:
+        """The optional ``symbol`` parameter; 0201 when it names no listed symbol."""
+        symbol = call.text("symbol")
         if symbol is not None:
             self.engine.spec(symbol)
         return symbol
 
+    def _need_symbol(self, call: Call) -> str:
+        """The required ``symbol`` parameter; 0001 when missing, 0201 when not listed."""
+        symbol = call.need("symbol")
+        self.engine.spec(symbol)
+        return symbol
+
     def _symbols(self, call: Call) -> list[str]:
-        symbol = self._symbol(call, required=False)
+        symbol = self._symbol(call)
         return [symbol] if symbol else list(self.feeds.symbols)
 
     def exchange_info(self, call: Call) -> dict[str, Any]:
@@ -481,14 +488,12 @@ class RestApi:
 
     def depth(self, call: Call) -> dict[str, Any]:
         """Reference, "Get Order book" (limit default 100, max 200)."""
-        symbol = self._symbol(call)
-        assert symbol is not None
+        symbol = self._need_symbol(call)
         return self.feeds.depth(symbol, call.limit(100, 200))
 
     def merged_depth(self, call: Call) -> dict[str, Any]:
         """Reference, "Get Merge Depth" (scale 0..5 merges 10**scale ticks)."""
-        symbol = self._symbol(call)
-        assert symbol is not None
+        symbol = self._need_symbol(call)
         limit = call.limit(100, 200)
         scale = call.integer("scale", 0, low=0)
         if scale is None or scale > 5:
@@ -497,14 +502,12 @@ class RestApi:
 
     def trades(self, call: Call) -> list[dict[str, Any]]:
         """Reference, "Get Recent Trade List" (limit default and max 100)."""
-        symbol = self._symbol(call)
-        assert symbol is not None
+        symbol = self._need_symbol(call)
         return self.feeds.trades(symbol, call.limit(100, 100))
 
     def klines(self, call: Call) -> list[list[Any]]:
         """Reference, "Get Kline" (limit max 1000)."""
-        symbol = self._symbol(call)
-        assert symbol is not None
+        symbol = self._need_symbol(call)
         return self.feeds.klines(
             symbol,
             call.need("interval"),
@@ -629,7 +632,7 @@ class RestApi:
 
     def cancel_open_orders(self, call: Call) -> dict[str, Any]:
         """Reference, "Cancel All Open Orders by Symbol"."""
-        symbol = self._symbol(call)
+        symbol = self._need_symbol(call)
         side = call.choice("side", SIDES, "-1117")
         self.engine.cancel_many(call.caller(), call.now, symbol, side)
         return {"success": True}
@@ -637,7 +640,7 @@ class RestApi:
     def cancel_all_open_orders(self, call: Call) -> dict[str, Any]:
         """Reference, "Cancel All Open Spot Orders" (up to 200 per request)."""
         user = call.caller()
-        symbol = self._symbol(call, required=False)
+        symbol = self._symbol(call)
         side = call.choice("side", SIDES, "-1117")
         from_id = call.integer("fromOrderId")
         limit = call.limit(100, MAX_CANCEL_ALL)
@@ -684,7 +687,7 @@ class RestApi:
     def _order_list(
         self, call: Call, account: Account, *, open_only: bool, high: int = 1000
     ) -> list[dict[str, Any]]:
-        symbol = self._symbol(call, required=False)
+        symbol = self._symbol(call)
         side = call.choice("side", SIDES, "-1117")
         from_id = call.integer("fromOrderId")
         start = call.integer("startTime")
@@ -778,7 +781,7 @@ class RestApi:
         }
 
     def _fills(self, call: Call, account: Account) -> list[dict[str, Any]]:
-        symbol = self._symbol(call, required=False)
+        symbol = self._symbol(call)
         client_id = call.text("clientOrderId")
         start, end = call.integer("startTime"), call.integer("endTime")
         from_id, to_id = call.integer("fromId"), call.integer("toId")
