@@ -237,6 +237,8 @@ class Connection:
                 self._kick.clear()  # a restart asked for during the handshake applies to this link
                 try:
                     url = await self.channel.url()
+                    if self._closing:  # close() arrived while the URL (listenKey) was made
+                        return
                     ws = await asyncio.wait_for(
                         self._session.ws_connect(
                             url, autoping=True, max_msg_size=MAX_MESSAGE_SIZE, **_WS_OPTIONS
