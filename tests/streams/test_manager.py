@@ -516,7 +516,12 @@ async def test_client_passes_stream_queue_size_and_reconnect_base_delay(
     assert info.value.field == "reconnect_base_delay"
     # A tiny base delay under a large cap: three refused handshakes cost milliseconds, not seconds.
     server.reject_next = 3
-    client = make_client(stream_queue_size=3, reconnect_base_delay=0.001, reconnect_max_delay=30.0)
+    client = make_client(
+        stream_queue_size=3,
+        reconnect_base_delay=0.001,
+        reconnect_max_delay=30.0,
+        ws_ping_interval=1.0,  # no watchdog reconnect on a loaded machine
+    )
     try:
         assert client.config.reconnect_base_delay == 0.001
         async with (

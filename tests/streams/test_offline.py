@@ -155,10 +155,13 @@ async def test_private_events_pongs_and_key_expiry_gap(
 
 
 async def test_keepalive_schedule_extends_the_key_at_the_exchange() -> None:
-    ttl = 0.4
-    async with OfflineExchange(**FAST, listen_key_ttl=ttl, query_rate=1000) as ex:
+    ttl = 0.6
+    # Heartbeats far slower than the TTL: a loaded machine must not trip either side's
+    # liveness check, which would reconnect and hide what this test looks at.
+    settings = {**FAST, "private_ping_interval": 0.5, "listen_key_ttl": ttl, "query_rate": 1000}
+    async with OfflineExchange(**settings) as ex:
         options: dict[str, Any] = {
-            "ws_ping_interval": 0.1,
+            "ws_ping_interval": 1.0,
             "reconnect_max_delay": 0.05,
             "query_rate": 1000,
         }
@@ -177,12 +180,12 @@ async def test_keepalive_schedule_extends_the_key_at_the_exchange() -> None:
                 async with asyncio.timeout(3):
                     gap = await lapsing_events.get()
                 assert isinstance(gap, StreamGap) and "closed by server" in gap.reason
-                # Let three TTLs pass on the exchange's clock (its depth frames carry it).
+                # Let two TTLs pass on the exchange's clock (its depth frames carry it).
                 async with asyncio.timeout(5):
                     async for book in kept.stream.depth("BTCUSDT"):
-                        if book.time >= opened_ms + 3 * ttl * 1000:
+                        if book.time >= opened_ms + 2 * ttl * 1000:
                             break
-                # The kept key outlived three TTLs: every keepalive pushed its expiry forward.
+                # The kept key outlived two TTLs: every keepalive pushed its expiry forward.
                 assert ex.engine.listen_keys.owner(key, ex.now_ms()) == ex.api_key
                 assert kept.stream.listen_key == key
                 assert kept.stream.state("private") is OPEN
@@ -196,11 +199,13 @@ async def test_keepalive_schedule_extends_the_key_at_the_exchange() -> None:
 
 
 async def test_v1_trades_resubscription_snapshot_delivers_no_trade_twice(
-    ex: OfflineExchange, client: HashKeyClient
+    ex: OfflineExchange,
 ) -> None:
+    # A slow heartbeat: only the drop below may reconnect, not a watchdog on a loaded machine.
+    client = ex.client(ws_ping_interval=1.0, reconnect_max_delay=0.05, query_rate=1000)
     states = States(client)
     ids: list[int] = []
-    async with client.stream.trades("BTCUSDT", version=1) as trades:
+    async with client, client.stream.trades("BTCUSDT", version=1) as trades:
         async with asyncio.timeout(3):
             while len(ids) < 70:  # the subscription snapshot (60 trades), then live ones
                 ids.append((await trades.get()).id)
