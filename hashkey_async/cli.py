@@ -22,6 +22,7 @@ from .enums import OrderStatus, Side
 from .errors import HashKeyError
 from .models.market import SymbolInfo
 from .models.stream import ExecutionReport, PrivateEvent, TicketInfo
+from .params import encode_value
 from .rules import SymbolRules
 from .streams.connection import ConnectionState
 from .streams.subscription import Subscription
@@ -114,7 +115,7 @@ async def _trade(client: HashKeyClient, info: SymbolInfo, rules: SymbolRules, bi
         price = rules.round_price(wanted_price, Side.BUY)
         qty = rules.round_quantity(wanted_qty)
         _show("wanted", f"BUY {wanted_qty} @ {wanted_price}")
-        _show("sent", f"BUY {qty} @ {price}")
+        _show("sent", f"BUY {encode_value(qty)} @ {encode_value(price)}")
         resting = await client.spot.create_order(symbol, "BUY", "LIMIT", quantity=qty, price=price)
         _show("REST answer", f"order {resting.order_id} {resting.status.value}")
         report = await _next_event(
@@ -126,7 +127,10 @@ async def _trade(client: HashKeyClient, info: SymbolInfo, rules: SymbolRules, bi
         ask = (await client.market.depth(symbol, limit=1)).asks[0].price
         take_price = rules.round_price(ask * Decimal("1.002"), Side.BUY)
         take_qty = rules.round_quantity(Decimal("0.002"))
-        _show("sent", f"BUY {take_qty} @ {take_price} IOC (best ask {ask})")
+        _show(
+            "sent",
+            f"BUY {encode_value(take_qty)} @ {encode_value(take_price)} IOC (best ask {ask})",
+        )
         taker = await client.spot.create_order(
             symbol, "BUY", "LIMIT", quantity=take_qty, price=take_price, time_in_force="IOC"
         )

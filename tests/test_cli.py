@@ -61,6 +61,7 @@ def test_demo_tours_the_offline_exchange(capsys: pytest.CaptureFixture[str]) -> 
         "best bid",
         "sent          BUY 0.01234 @ ",  # 0.0123456 rounded down to the step 0.00001
         "executionReport NEW BUY 0.01234",
+        "sent          BUY 0.002 @ ",  # the wire text: no trailing zeros from the step grid
         "ticketInfo",
         "executionReport FILLED",
         "USDT          free",
