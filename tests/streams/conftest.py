@@ -37,7 +37,7 @@ def make_client(server: StreamServer) -> Callable[..., HashKeyClient]:
             "api_secret": "test-secret",
             "base_url": server.url,
             "stream_url": server.ws_url,
-            "ws_ping_interval": 0.2,
+            "ws_ping_interval": 1.0,  # tests of heartbeats pass their own; a loaded CI has stalls
             "reconnect_max_delay": 0.05,
             "listen_key_keepalive_interval": 30.0,
             "query_rate": 1000,
