@@ -4,6 +4,11 @@ Conventions: snake_case attributes renamed from the exchange's camelCase or
 one-letter keys; money as ``Decimal`` (REST) or exact strings with Decimal
 properties on hot stream paths; unknown fields ignored; ids and timestamps
 accepted as string or int.
+
+Classes live by wire: ``models.market`` holds the REST answers of ``client.market``
+(``hashkey_async.models.market.Depth``, ``Trade``, ``Kline``), ``models.stream`` the
+WebSocket frames (``hashkey_async.models.stream.Depth``, ``Trade``, ``Kline``). Those
+three names exist in both, so ``hashkey_async`` exports neither; import them from here.
 """
 
 __all__: list[str] = []

@@ -11,12 +11,11 @@ import pytest
 
 from hashkey_async import (
     AccountUpdate,
-    Depth,
     ExecutionReport,
     HashKeyClient,
-    Kline,
     StreamGap,
 )
+from hashkey_async.models.stream import Depth, Kline
 from hashkey_async.streams.connection import ConnectionState
 from hashkey_async.testing import OfflineExchange
 

@@ -13,15 +13,13 @@ from hashkey_async import (
     AccountUpdate,
     Bbo,
     CustodyAccountUpdate,
-    Depth,
     ExecutionReport,
     FiatAccountUpdate,
-    Kline,
     Ticker,
     TicketInfo,
     UnknownEvent,
 )
-from hashkey_async.models.stream import Control
+from hashkey_async.models.stream import Control, Depth, Kline
 from hashkey_async.streams.protocol import (
     Liveness,
     PrivateDecoder,
