@@ -23,7 +23,6 @@ from hashkey_async import (
     HashKeyClient,
     OrderError,
     OrderRejectedError,
-    OrderStatus,
     PrivateEvent,
     Side,
     StreamGap,
@@ -143,7 +142,7 @@ class MarketMaker:
         if isinstance(event, StreamGap):
             self._say(f"gap of {event.duration_ms} ms in the user stream: will reconcile")
             self._gap = True
-        elif isinstance(event, ExecutionReport) and OrderStatus(event.status).is_final:
+        elif isinstance(event, ExecutionReport) and event.status.is_final:
             for side, quote in list(self.quotes.items()):
                 if quote.order_id == event.order_id:
                     del self.quotes[side]

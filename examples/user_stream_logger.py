@@ -37,8 +37,8 @@ def describe(event: PrivateEvent) -> str:
     """One line for ``event``."""
     if isinstance(event, ExecutionReport):
         return (
-            f"{_clock(event.event_time)} order   {event.symbol} {event.side} {event.order_type}"
-            f" {event.quantity} @ {event.price} -> {event.status}"
+            f"{_clock(event.event_time)} order   {event.symbol} {event.side.value} {event.order_type.value}"
+            f" {event.quantity} @ {event.price} -> {event.status.value}"
             f" (filled {event.executed_quantity}, id {event.order_id})"
         )
     if isinstance(event, TicketInfo):

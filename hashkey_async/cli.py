@@ -61,7 +61,7 @@ def _report(event: ExecutionReport) -> str:
     if event.executed_quantity:
         filled += f" at avg {event.average_price}"
     return (
-        f"executionReport {event.status} {event.side} {event.quantity} @ {event.price}"
+        f"executionReport {event.status.value} {event.side.value} {event.quantity} @ {event.price}"
         f" ({filled}, order {event.order_id})"
     )
 
@@ -144,7 +144,7 @@ async def _trade(client: HashKeyClient, info: SymbolInfo, rules: SymbolRules, bi
             elif (
                 isinstance(event, ExecutionReport)
                 and event.order_id == taker.order_id
-                and OrderStatus(event.status).is_final
+                and event.status.is_final
             ):
                 done = event
                 _show("user stream", _report(done))
@@ -157,7 +157,7 @@ async def _trade(client: HashKeyClient, info: SymbolInfo, rules: SymbolRules, bi
         report = await _next_event(
             events,
             ExecutionReport,
-            lambda e: e.order_id == resting.order_id and e.status == "CANCELED",
+            lambda e: e.order_id == resting.order_id and e.status is OrderStatus.CANCELED,
         )
         _show("user stream", _report(report))
 

@@ -2,7 +2,13 @@
 
 Market data decodes in one pass: the ``topic`` key tags the envelope (a msgspec tagged union), and
 terse keys are renamed so users read ``close``, not ``c``. Book levels stay exact strings
-(``Level``); other prices and sizes are exact ``Decimal``. Private events are tagged by ``e``.
+(``Level``); other prices and sizes are exact ``Decimal``. Private events are tagged by ``e``;
+their side, order type, status and time in force are the tolerant enums of ``hashkey_async.enums``
+(an unlisted value decodes into a pseudo-member, so it never breaks the stream).
+
+``Depth``, ``Trade`` and ``Kline`` here are the stream shapes; the REST answers of
+``client.market`` with the same names live in ``hashkey_async.models.market``. Only the
+unambiguous stream names (``Ticker``, ``Bbo``, the private events) are exported by ``hashkey_async``.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
+from ..enums import OrderStatus, OrderType, Side, TimeInForce
 from .common import Level
 
 __all__ = [
@@ -367,18 +374,18 @@ class ExecutionReport(
         "reject_reason": "x",
     },
 ):
-    """Order update (reference, "Order Update")."""
+    """Order update (reference, "Order Update"); ``time_in_force`` is ``None`` when absent or empty."""
 
     event_time: int
     symbol: str
     client_order_id: str
-    side: str
-    order_type: str
-    status: str
+    side: Side
+    order_type: OrderType
+    status: OrderStatus
     order_id: int
     quantity: Decimal = Decimal(0)
     price: Decimal = Decimal(0)
-    time_in_force: str = ""
+    time_in_force: TimeInForce | None = None
     last_executed_quantity: Decimal = Decimal(0)
     executed_quantity: Decimal = Decimal(0)
     last_executed_price: Decimal = Decimal(0)
@@ -400,6 +407,11 @@ class ExecutionReport(
     liquidation_type: str = ""
     reject_reason: str = ""
 
+    def __post_init__(self) -> None:
+        """An empty ``f`` means no time in force, not an unknown one."""
+        if self.time_in_force == "":
+            self.time_in_force = None
+
 
 class TicketInfo(
     _Private,
@@ -418,7 +430,7 @@ class TicketInfo(
         "side": "S",
     },
 ):
-    """A fill ticket (reference, "Ticket Push")."""
+    """A fill ticket (reference, "Ticket Push"); ``side`` is ``None`` when absent or empty."""
 
     event_time: int
     symbol: str
@@ -430,7 +442,12 @@ class TicketInfo(
     client_order_id: str = ""
     account_id: int = 0
     is_maker: bool = False
-    side: str = ""
+    side: Side | None = None
+
+    def __post_init__(self) -> None:
+        """An empty ``S`` means no side given, not an unknown one."""
+        if self.side == "":
+            self.side = None
 
 
 class UnknownEvent(msgspec.Struct, frozen=True):

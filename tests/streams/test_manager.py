@@ -17,6 +17,7 @@ from hashkey_async import (
     ExecutionReport,
     HashKeyClient,
     InvalidParameterError,
+    OrderStatus,
     StreamGap,
     StreamOverflowError,
     UnknownEvent,
@@ -316,7 +317,7 @@ async def test_key_expiry_new_key_gap_event_stream_continues(
             unknown = await events.get()
         assert isinstance(gap, StreamGap) and gap.ended_at >= gap.started_at > 0
         assert "closed by server" in gap.reason
-        assert isinstance(report, ExecutionReport) and report.status == "FILLED"
+        assert isinstance(report, ExecutionReport) and report.status is OrderStatus.FILLED
         assert unknown == UnknownEvent("somethingNew", {"e": "somethingNew", "E": "1"})
         assert client.stream.listen_key == "key2"
 

@@ -13,7 +13,11 @@ from hashkey_async import (
     AccountUpdate,
     ExecutionReport,
     HashKeyClient,
+    OrderStatus,
+    OrderType,
+    Side,
     StreamGap,
+    TimeInForce,
 )
 from hashkey_async.models.stream import Depth, Kline
 from hashkey_async.streams.connection import ConnectionState
@@ -140,7 +144,13 @@ async def test_private_events_pongs_and_key_expiry_gap(
             report = await events.get()
             account = await events.get()
         assert isinstance(report, ExecutionReport) and report.order_id == order.order_id
-        assert report.price == Decimal("1000") and report.status == "NEW"
+        assert report.price == Decimal("1000") and report.status is OrderStatus.NEW
+        assert (report.side, report.order_type, report.time_in_force) == (
+            Side.BUY,
+            OrderType.LIMIT,
+            TimeInForce.GTC,
+        )
+        assert isinstance(report.side, Side) and isinstance(report.time_in_force, TimeInForce)
         assert isinstance(account, AccountUpdate)
         await ex.expire_listen_keys()
         async with asyncio.timeout(3):
@@ -150,7 +160,7 @@ async def test_private_events_pongs_and_key_expiry_gap(
         await client.spot.cancel_order(order_id=order.order_id)
         async with asyncio.timeout(3):
             cancelled = await events.get()
-        assert isinstance(cancelled, ExecutionReport) and cancelled.status == "CANCELED"
+        assert isinstance(cancelled, ExecutionReport) and cancelled.status is OrderStatus.CANCELED
 
 
 async def test_keepalive_schedule_extends_the_key_at_the_exchange() -> None:

@@ -15,8 +15,12 @@ from hashkey_async import (
     CustodyAccountUpdate,
     ExecutionReport,
     FiatAccountUpdate,
+    OrderStatus,
+    OrderType,
+    Side,
     Ticker,
     TicketInfo,
+    TimeInForce,
     UnknownEvent,
 )
 from hashkey_async.models.stream import Control, Depth, Kline
@@ -194,9 +198,42 @@ def test_private_events_from_the_reference() -> None:
     assert isinstance(update, AccountUpdate) and update.account_kind == "spot"
     assert update.balances[0].free == Decimal("6086.715847759989968887")
     assert isinstance(report, ExecutionReport) and report.order_id == 2113879002607330816
-    assert report.event_time == 1766730014188 and report.side == "BUY"
+    assert report.event_time == 1766730014188 and report.side is Side.BUY
+    assert report.order_type is OrderType.LIMIT and report.status is OrderStatus.NEW
+    assert report.time_in_force is TimeInForce.GTC and not report.status.is_final
     assert isinstance(fill, TicketInfo) and fill.ticket_id == 2113880177556930560
     assert fill.account_id == 1695624199740137984 and fill.price == Decimal("91446.40")
+    assert fill.side is Side.BUY
+
+
+def test_private_enums_are_tolerant_and_empty_means_absent() -> None:
+    decoder = PrivateDecoder()
+    # The reference's market-by-amount example: an order type the reference does not list.
+    by_amount = {**execution_report(1, "PARTIALLY_FILLED"), "o": "MARKET_OF_QUOTE", "f": "IOC"}
+    unlisted = {**execution_report(2, "EXPIRED_IN_MATCH"), "S": "SHORT", "f": "GTD"}
+    empty_tif = {**execution_report(3, "filled"), "f": ""}
+    missing_tif = {k: v for k, v in execution_report(4).items() if k != "f"}
+    ticket = {"e": "ticketInfo", "E": "1", "s": "X", "q": "1", "p": "2", "T": "3", "o": "4"}
+    events = decoder.decode(
+        _enc([by_amount, unlisted, empty_tif, missing_tif, {**ticket, "S": ""}, ticket])
+    )
+    assert isinstance(events, list) and len(events) == 6
+    assert all(isinstance(e, ExecutionReport) for e in events[:4])
+    amount, odd, empty, missing, empty_side, no_side = events
+    assert isinstance(amount, ExecutionReport) and isinstance(amount.order_type, OrderType)
+    assert amount.order_type == "MARKET_OF_QUOTE" and amount.order_type.value == "MARKET_OF_QUOTE"
+    assert amount.time_in_force is TimeInForce.IOC
+    assert amount.status is OrderStatus.PARTIALLY_FILLED
+    assert isinstance(odd, ExecutionReport)
+    assert isinstance(odd.status, OrderStatus) and odd.status == "EXPIRED_IN_MATCH"
+    assert not odd.status.is_final  # unknown: keep watching the order
+    assert isinstance(odd.side, Side) and odd.side == "SHORT"
+    assert isinstance(odd.time_in_force, TimeInForce) and odd.time_in_force == "GTD"
+    assert isinstance(empty, ExecutionReport) and empty.time_in_force is None
+    assert empty.status is OrderStatus.FILLED and empty.status.is_final
+    assert isinstance(missing, ExecutionReport) and missing.time_in_force is None
+    assert isinstance(empty_side, TicketInfo) and empty_side.side is None
+    assert isinstance(no_side, TicketInfo) and no_side.side is None
 
 
 def test_private_custody_fiat_and_unknown_events_never_raise() -> None:
