@@ -54,9 +54,12 @@ class _ExchangeEnum(str, enum.Enum):
         pseudo._value_ = value
         if len(seen) < _MAX_UNKNOWN:
             seen[value] = pseudo
-            log.warning(
-                "%s %r is not in the API reference; kept as an unknown value", cls.__name__, value
-            )
+            if value:  # an empty field means "not given" (models map it to None), not news
+                log.warning(
+                    "%s %r is not in the API reference; kept as an unknown value",
+                    cls.__name__,
+                    value,
+                )
         return pseudo
 
 

@@ -159,3 +159,9 @@ def test_parse_optional_keeps_none_and_is_as_strict_as_parse() -> None:
     with pytest.raises(InvalidParameterError) as info:
         parse_optional(Side, "side", "HOLD")
     assert info.value.field == "side"
+
+
+def test_an_empty_value_is_not_reported_as_news(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="hashkey_async"):
+        assert TimeInForce("") == ""
+    assert not [r for r in caplog.records if "TimeInForce" in r.getMessage()]
