@@ -20,8 +20,8 @@ from hashkey_async import (
     StpMode,
     TimeInForce,
     build_order,
+    enums,
 )
-from hashkey_async import enums
 from hashkey_async.enums import parse, parse_optional
 from hashkey_async.rest import endpoints as E
 
