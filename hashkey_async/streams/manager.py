@@ -88,7 +88,7 @@ class PublicChannel:
         self.version = version
         self._url = url
         self.registry: Registry[tuple[str, str, str], Any] = Registry()
-        self._decoder = PublicDecoder(version)
+        self._decode = PublicDecoder(version).decode  # bound once: ``handle`` runs per frame
         self._dedupe_trades = version == 1
         self._recent: dict[tuple[str, str, str], _RecentIds] = {}
 
@@ -98,7 +98,7 @@ class PublicChannel:
 
     def handle(self, frame: str | bytes, stats: ConnectionStats) -> bytes | None:
         """Decode once and hand the items to every subscriber of the frame's key."""
-        msg = self._decoder.decode(frame)
+        msg = self._decode(frame)
         if type(msg) is tuple:
             key, items = msg
             queues = self.registry.get(key)

@@ -112,13 +112,15 @@ _control_decoder: Final = msgspec.json.Decoder(Control, strict=False)
 class PublicDecoder:
     """Decodes public frames of one version straight from bytes into typed structs."""
 
-    __slots__ = ("_typed", "version")
+    __slots__ = ("_decode_typed", "version")
 
     def __init__(self, version: Version) -> None:
         self.version = version
-        self._typed: msgspec.json.Decoder[Any] = msgspec.json.Decoder(
+        typed: msgspec.json.Decoder[Any] = msgspec.json.Decoder(
             V1Frame if version == 1 else V2Frame, strict=False
         )
+        #: The decoder's bound ``decode``, looked up once rather than on every frame.
+        self._decode_typed = typed.decode
 
     def decode(self, frame: str | bytes) -> MarketData | Control:
         """A market frame routed by its key, or a ``Control`` frame (pong, ack, unknown topic).
@@ -127,7 +129,7 @@ class PublicDecoder:
         for a known topic whose shape does not fit (the caller logs and skips it).
         """
         try:
-            msg = self._typed.decode(frame)
+            msg = self._decode_typed(frame)
         except msgspec.ValidationError:
             control = _control_decoder.decode(frame)
             if control.topic in PUBLIC_TOPICS[self.version] and control.pong is None:

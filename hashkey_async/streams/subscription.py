@@ -38,6 +38,11 @@ class Policy(enum.Enum):
     GAP = "gap"
 
 
+#: ``Policy.CONFLATE`` looked up once: reading an enum member off its class costs ~0.1 us on 3.11,
+#: which ``put`` would otherwise pay on every frame.
+_CONFLATE: Final = Policy.CONFLATE
+
+
 class _Loss:
     """Marker queued where items were dropped; the consumer turns it into an error or event."""
 
@@ -120,7 +125,7 @@ class SubscriberQueue(Generic[T]):
         """Queue ``item`` under the policy; never blocks the caller."""
         if self._end is not None:
             return
-        if self.policy is Policy.CONFLATE:
+        if self.policy is _CONFLATE:
             key = self._conflate_key(item) if self._conflate_key is not None else None
             latest = self._latest
             if key in latest:
