@@ -122,8 +122,8 @@ class RateLimiter:
 
     A pause (``throttle``) makes callers wait; a suspension (``suspend``, after a 429) and
     a ban (``ban``, after a 418) make them fail fast. ``clock`` (monotonic seconds) and
-    ``sleep`` are injectable so tests drive it with a fake clock. A waiter cancelled while queued or sleeping has reserved nothing and leaves the
-    queue, so it never delays the others.
+    ``sleep`` are injectable so tests drive it with a fake clock. A waiter cancelled while
+    queued or sleeping has reserved nothing and leaves the queue, so it never delays the others.
     """
 
     def __init__(
