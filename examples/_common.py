@@ -50,5 +50,5 @@ async def next_before(subscription: Subscription[T], deadline: float | None) -> 
         return None
     try:
         return await asyncio.wait_for(subscription.get(), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return None

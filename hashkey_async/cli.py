@@ -230,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tour = _demo_live(args.symbol) if args.live else _demo(args.symbol)
         try:
             return asyncio.run(asyncio.wait_for(tour, DEMO_TIMEOUT))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             print(f"\nThe demo did not finish within {DEMO_TIMEOUT:.0f} s.")
             return 1
     try:

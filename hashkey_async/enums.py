@@ -30,7 +30,7 @@ _MAX_UNKNOWN: Final = 64
 _unknown: dict[type[enum.Enum], dict[str, enum.Enum]] = {}
 
 
-class _ExchangeEnum(str, enum.Enum):
+class _ExchangeEnum(enum.StrEnum):
     """Base of the exchange's enums: unknown server values decode instead of failing."""
 
     @classmethod

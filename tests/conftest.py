@@ -1,26 +1,17 @@
 """Shared fixtures, plus a shim so aioresponses builds responses aiohttp >= 3.14 accepts.
 
-Helper classes live in sibling modules (``fakeclock``, ``mockrest``); this conftest puts
-this folder on ``sys.path`` so tests in any subfolder can import them under pytest's
-``importlib`` import mode (which lets ``tests/rest/test_market.py`` and
-``tests/models/test_market.py`` share a basename).
+Helper classes live in sibling modules (``fakeclock``, ``mockrest``, ``fixtures``); pytest's
+``pythonpath`` setting puts this folder on the import path.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from aioresponses import core as _aioresponses_core
-
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
-
-from fakeclock import FakeClock  # noqa: E402 - importable only once the folder is on sys.path
+from fakeclock import FakeClock
 
 
 class _DoneWriter:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from fixtures import reference_docs
 
 from hashkey_async.errors import (
     _CODE_TO_CLASS,
@@ -35,13 +35,12 @@ from hashkey_async.errors import (
     error_for,
 )
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hashkey-api-docs.txt"
 _ROW = re.compile(r"^\| (-?\d{3,4}) \| (\d{3}) \| ([^|\n]*)")
 
 
 def reference_codes() -> list[tuple[str, int, str]]:
     """(code, HTTP status, message) of every row of the reference's error table."""
-    text = REFERENCE.read_text(encoding="utf-8")
+    text = reference_docs()
     section = text[text.index("\nError Codes\n") : text.index("\nCancel Reject Reasons\n")]
     rows = [m.groups() for m in map(_ROW.match, section.splitlines()) if m]
     return [(code, int(status), message.strip()) for code, status, message in rows]

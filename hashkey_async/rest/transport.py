@@ -263,7 +263,7 @@ class Transport:
             if endpoint.idempotent:
                 raise _Retryable(error) from exc
             raise error from exc
-        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             if endpoint.idempotent:
                 raise _Retryable(
                     TransportError(f"{endpoint.name}: {type(exc).__name__}: {exc}")

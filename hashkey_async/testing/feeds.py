@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, Any, Final
 
@@ -445,8 +445,8 @@ def _kline_row(open_ms: int, candles: list[_Candle], prior: Decimal) -> list[Any
 def _bucket(interval: str, ms: int) -> int:
     """Open time of the ``interval`` bar that contains ``ms`` (UTC)."""
     if interval == "1M":
-        day = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-        return int(datetime(day.year, day.month, 1, tzinfo=timezone.utc).timestamp() * 1000)
+        day = datetime.fromtimestamp(ms / 1000, tz=UTC)
+        return int(datetime(day.year, day.month, 1, tzinfo=UTC).timestamp() * 1000)
     size = KLINE_INTERVALS[interval]
     if interval == "1w":
         return ms - (ms - _THURSDAY_OFFSET_MS) % size
@@ -456,7 +456,7 @@ def _bucket(interval: str, ms: int) -> int:
 def _next_bucket(interval: str, open_ms: int) -> int:
     """Open time of the bar after the one opening at ``open_ms``."""
     if interval == "1M":
-        day = datetime.fromtimestamp(open_ms / 1000, tz=timezone.utc)
+        day = datetime.fromtimestamp(open_ms / 1000, tz=UTC)
         year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-        return int(datetime(year, month, 1, tzinfo=timezone.utc).timestamp() * 1000)
+        return int(datetime(year, month, 1, tzinfo=UTC).timestamp() * 1000)
     return open_ms + KLINE_INTERVALS[interval]

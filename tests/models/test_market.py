@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import msgspec
 import pytest
+from fixtures import captured_payloads, reference_docs
 
 from hashkey_async.models.market import (
     BookTicker,
@@ -30,11 +30,8 @@ from hashkey_async.models.market import (
 )
 from hashkey_async.rest import endpoints as E
 
-REFERENCE_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference"
-DOCS = (REFERENCE_DIR / "hashkey-api-docs.txt").read_text(encoding="utf-8")
-CAPTURED = json.loads((REFERENCE_DIR / "captured-payloads.json").read_text(encoding="utf-8"))[
-    "payloads"
-]
+DOCS = reference_docs()
+CAPTURED = captured_payloads()
 
 
 def reference_example(path: str) -> bytes:

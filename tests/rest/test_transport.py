@@ -338,7 +338,7 @@ async def test_post_timeout_is_unknown_get_timeout_is_retried(
     harness: Harness, mocked: Recorder
 ) -> None:
     harness.transport.clock.update(WALL_MS, WALL_MS, WALL_MS)
-    mocked.on("POST", "/api/v1/probe/order", exception=asyncio.TimeoutError())
+    mocked.on("POST", "/api/v1/probe/order", exception=TimeoutError())
     with pytest.raises(ExecutionStatusUnknown, match="may have taken effect"):
         await harness.transport.request(ORDER_POST, {"client_order_id": "t-1"})
     mocked.on("GET", "/quote/v1/depth", exception=aiohttp.ServerDisconnectedError())

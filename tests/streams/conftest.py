@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
+from stream_server import StreamServer
 
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)  # lets the tests here import ``stream_server`` and ``stream_frames``
-
-from stream_server import StreamServer  # noqa: E402 - importable once the folder is on sys.path
-
-from hashkey_async import HashKeyClient  # noqa: E402
+from hashkey_async import HashKeyClient
 
 
 @pytest.fixture

@@ -105,7 +105,7 @@ class StreamServer:
         async with self._changed:
             self._changed.notify_all()
 
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 3.0) -> None:
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 3.0) -> None:  # noqa: ASYNC109
         """Wait until ``predicate()`` holds (re-checked after every server-side event)."""
         async with asyncio.timeout(timeout):
             async with self._changed:
