@@ -11,7 +11,8 @@ __all__ = ["Faults"]
 class Faults:
     """What the exchange should get wrong next. Set through ``OfflineExchange`` methods."""
 
-    #: Stop sending frames and stop answering pings on every stream (half-open link).
+    #: Stop sending frames and stop answering pings on every stream (half-open link); requests
+    #: (subscriptions) still take effect, so data flows again the moment the stall ends.
     stalled: bool = False
     #: Answer the next N order calls (create, batch create, and every cancel) with a 5xx.
     fail_orders: int = 0
