@@ -16,6 +16,8 @@ import random
 from collections import deque
 from typing import Final
 
+from ..backoff import backoff_ceiling
+
 __all__ = [
     "CONNECT_WINDOW",
     "DEFAULT_BASE_DELAY",
@@ -67,7 +69,7 @@ class Backoff:
         """Upper bound of the next delay before the connect cap applies."""
         if self.attempt == 0:
             return min(self.cap, FIRST_RETRY_JITTER)
-        return min(self.cap, self.base * self.factor ** (self.attempt - 1))
+        return backoff_ceiling(self.attempt - 1, self.base, self.cap, self.factor)
 
     def cap_wait(self, now: float) -> float:
         """Seconds until another attempt fits under the connect cap (0.0 if it does now)."""
@@ -80,7 +82,7 @@ class Backoff:
         """Delay before the next attempt; ``proven`` if the link that just ended delivered data."""
         if proven:
             self.attempt = 0
-        delay = self._rng.uniform(0.0, self.ceiling())
+        delay = self._rng.random() * self.ceiling()  # full jitter (``backoff.full_jitter``)
         self.attempt = min(self.attempt + 1, 64)
         return max(delay, self.cap_wait(now))
 

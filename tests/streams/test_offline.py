@@ -233,7 +233,7 @@ async def test_v1_trades_resubscription_snapshot_delivers_no_trade_twice(
 # --- healing ------------------------------------------------------------------------------
 
 
-async def _book_after(books: Any, ms: int) -> Depth:
+async def _book_after(books: Any, ms: int) -> DepthUpdate:
     """The first book the exchange made after its clock read ``ms``."""
     while (book := await books.get()).time <= ms:
         pass
