@@ -144,7 +144,7 @@ class Transport:
     def _credentials_for(self, endpoint: Endpoint[Any]) -> Credentials | None:
         """The credentials ``endpoint`` needs, or AuthenticationError when it needs absent ones."""
         if endpoint.security.needs_key and self.credentials is None:
-            raise AuthenticationError(f"{endpoint.name} needs an API key and secret")
+            raise AuthenticationError(None, None, f"{endpoint.name} needs an API key and secret")
         return self.credentials
 
     def build(
@@ -205,7 +205,18 @@ class Transport:
         """Call ``endpoint`` and return its decoded model, or raise from the error tree.
 
         GETs are retried on 5xx / transport failures; a -1021 answer resyncs and resends once.
+        Every error raised carries the endpoint (``error.method``, ``error.path``).
         """
+        try:
+            return await self._request(endpoint, params, json_body)
+        except HashKeyError as error:
+            error.at(endpoint.method, endpoint.path)
+            raise
+
+    async def _request(
+        self, endpoint: Endpoint[T], params: Mapping[str, object] | None, json_body: object
+    ) -> T:
+        """``request`` without the endpoint stamp: limits, time-sync, retries."""
         self._credentials_for(endpoint)
         signed = endpoint.security.signed
         if signed and self.clock.stale(self.config.time_sync_interval):
