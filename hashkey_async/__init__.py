@@ -43,6 +43,7 @@ from .models.stream import (
 )
 from .models.trading import Order
 from .orders import OrderRequest, build_order, new_client_order_id
+from .rest.mock_transport import MockHandler, MockRequest, MockResponse, MockTransport
 from .rest.reconcile import BatchStatusUnknown, InDoubtOrders, ReconcilePolicy
 from .rules import FilterViolation, SymbolRules
 from .streams.connection import ConnectionState, ConnectionStats
@@ -70,6 +71,10 @@ __all__ = [
     "InDoubtOrders",
     "InsufficientBalanceError",
     "InvalidParameterError",
+    "MockHandler",
+    "MockRequest",
+    "MockResponse",
+    "MockTransport",
     "Order",
     "OrderAlreadyCancelledError",
     "OrderAlreadyFilledError",
