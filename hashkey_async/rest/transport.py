@@ -27,6 +27,7 @@ import msgspec
 from yarl import URL
 
 from ..auth import Credentials
+from ..backoff import full_jitter
 from ..clock import ServerClock
 from ..config import ClientConfig
 from ..errors import (
@@ -51,7 +52,7 @@ from ..signing import API_KEY_HEADER
 from .endpoints import SERVER_TIME, Endpoint, Security
 from .mock_transport import MockTransport
 
-__all__ = ["ErrorBody", "Transport", "backoff_delay"]
+__all__ = ["ErrorBody", "Transport"]
 
 log = logging.getLogger("hashkey_async.rest")
 
@@ -84,11 +85,6 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
-
-
-def backoff_delay(attempt: int, base: float, cap: float, rand: Callable[[], float]) -> float:
-    """Full-jitter backoff: uniform in [0, min(cap, base * 2**attempt))."""
-    return rand() * min(cap, base * 2.0**attempt)
 
 
 class _Retryable(Exception):
@@ -154,7 +150,7 @@ class Transport:
     def _credentials_for(self, endpoint: Endpoint[Any]) -> Credentials | None:
         """The credentials ``endpoint`` needs, or AuthenticationError when it needs absent ones."""
         if endpoint.security.needs_key and self.credentials is None:
-            raise AuthenticationError(f"{endpoint.name} needs an API key and secret")
+            raise AuthenticationError(None, None, f"{endpoint.name} needs an API key and secret")
         return self.credentials
 
     def build(
@@ -215,7 +211,18 @@ class Transport:
         """Call ``endpoint`` and return its decoded model, or raise from the error tree.
 
         GETs are retried on 5xx / transport failures; a -1021 answer resyncs and resends once.
+        Every error raised carries the endpoint (``error.method``, ``error.path``).
         """
+        try:
+            return await self._request(endpoint, params, json_body)
+        except HashKeyError as error:
+            error.at(endpoint.method, endpoint.path)
+            raise
+
+    async def _request(
+        self, endpoint: Endpoint[T], params: Mapping[str, object] | None, json_body: object
+    ) -> T:
+        """``request`` without the endpoint stamp: limits, time-sync, retries."""
         self._credentials_for(endpoint)
         signed = endpoint.security.signed
         if signed and self.clock.stale(self.config.time_sync_interval):
@@ -234,7 +241,7 @@ class Transport:
             except _Retryable as retry:
                 if attempt >= self.config.max_retries:
                     raise retry.error from retry.__cause__
-                delay = backoff_delay(
+                delay = full_jitter(
                     attempt, self.config.retry_base_delay, self.config.retry_max_delay, self._rand
                 )
                 attempt += 1
@@ -254,7 +261,9 @@ class Transport:
         )
         try:
             if self._mock is not None:
-                status, raw, retry_after = await self._mocked(endpoint.method, url, headers, body)
+                status, raw, retry_after = await self._mocked(
+                    self._mock, endpoint, url, headers, body
+                )
             else:
                 async with self._get_session().request(
                     endpoint.method,
@@ -288,14 +297,18 @@ class Transport:
         return self._failure(endpoint, params, status, raw, retry_after)
 
     async def _mocked(
-        self, method: str, url: str, headers: dict[str, str], body: bytes
+        self,
+        mock: MockTransport,
+        endpoint: Endpoint[Any],
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
     ) -> tuple[int, bytes, float | None]:
         """The seam: the MockTransport answers the exact request, within the request timeout."""
-        assert self._mock is not None
         if self._closed:
             raise TransportError("the client is closed")
         async with asyncio.timeout(self.config.request_timeout):
-            response = await self._mock.handle(method, url, headers, body)
+            response = await mock.handle(endpoint.method, url, headers, body)
         status = response.status
         return status, response.content, _retry_after(response.headers) if status != 200 else None
 
