@@ -6,10 +6,12 @@ from .errors import (
     APIError,
     AuthenticationError,
     BadRequestError,
+    BatchStatusUnknown,
     DecodeError,
     DuplicateOrderError,
     ExecutionStatusUnknown,
     FilterError,
+    FilterViolation,
     HashKeyError,
     InsufficientBalanceError,
     InvalidParameterError,
@@ -33,18 +35,21 @@ from .models.stream import (
     AccountUpdate,
     Bbo,
     CustodyAccountUpdate,
+    DepthUpdate,
     ExecutionReport,
     FiatAccountUpdate,
+    KlineUpdate,
     PrivateEvent,
     StreamGap,
     Ticker,
     TicketInfo,
+    TradeUpdate,
     UnknownEvent,
 )
 from .models.trading import Order
 from .orders import OrderRequest, build_order, new_client_order_id
-from .rest.reconcile import BatchStatusUnknown, InDoubtOrders, ReconcilePolicy
-from .rules import FilterViolation, SymbolRules
+from .rest.reconcile import InDoubtOrders, ReconcilePolicy
+from .rules import SymbolRules
 from .streams.connection import ConnectionState, ConnectionStats
 
 __all__ = [
@@ -58,6 +63,7 @@ __all__ = [
     "ConnectionStats",
     "CustodyAccountUpdate",
     "DecodeError",
+    "DepthUpdate",
     "DuplicateOrderError",
     "ExecutionReport",
     "ExecutionStatusUnknown",
@@ -70,6 +76,7 @@ __all__ = [
     "InDoubtOrders",
     "InsufficientBalanceError",
     "InvalidParameterError",
+    "KlineUpdate",
     "Order",
     "OrderAlreadyCancelledError",
     "OrderAlreadyFilledError",
@@ -95,6 +102,7 @@ __all__ = [
     "TicketInfo",
     "TimeInForce",
     "TimestampError",
+    "TradeUpdate",
     "TransportError",
     "UnknownEvent",
     "WalletError",

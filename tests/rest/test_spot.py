@@ -28,10 +28,10 @@ from hashkey_async import (
     TimeInForce,
     build_order,
 )
-from hashkey_async.errors import FilterError, InsufficientBalanceError
+from hashkey_async.errors import BatchStatusUnknown, FilterError, InsufficientBalanceError
 from hashkey_async.models.trading import BatchOrderResponse, CancelByIdsResponse
 from hashkey_async.rest import endpoints as E
-from hashkey_async.rest.reconcile import BatchStatusUnknown, ReconcilePolicy
+from hashkey_async.rest.reconcile import ReconcilePolicy
 
 # --- reference example payloads ("Spot Trading"), verbatim -----------------------------
 
