@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..errors import (
+from .. import (
     APIError,
     AuthenticationError,
     BadRequestError,
@@ -128,13 +128,13 @@ def _advice(exc: HashKeyError) -> str:
 
 
 def explain(exc: HashKeyError) -> str:
-    """Two lines for stderr: what failed (with the exchange's code and HTTP status) and what to do."""
-    code = getattr(exc, "code", None)
-    status = getattr(exc, "status", None)
-    labels = [f"exchange code {code}"] if code else []
-    if status:
-        labels.append(f"HTTP {status}")
-    detail = exc.message if isinstance(exc, APIError) else str(exc)
+    """Two lines for stderr: what failed (exchange code, HTTP status, endpoint) and what to do."""
+    labels = [f"exchange code {exc.code}"] if exc.code else []
+    if exc.status:
+        labels.append(f"HTTP {exc.status}")
+    if exc.endpoint:
+        labels.append(exc.endpoint)
+    detail = exc.message if isinstance(exc, APIError) else exc.detail
     head = f"error: {type(exc).__name__}"
     if labels:
         head += f" ({', '.join(labels)})"

@@ -11,11 +11,11 @@ import argparse
 from collections.abc import Callable
 from typing import Any, Final
 
-from ..client import HashKeyClient
-from ..models.stream import (
+from .. import (
     AccountUpdate,
-    Depth,
+    DepthUpdate,
     ExecutionReport,
+    HashKeyClient,
     PrivateEvent,
     StreamGap,
     TicketInfo,
@@ -39,7 +39,7 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
-def _depth_row(book: Depth) -> dict[str, Any]:
+def _depth_row(book: DepthUpdate) -> dict[str, Any]:
     """A depth snapshot's table row: the best level a side."""
     row: dict[str, Any] = {"time": book.time, "symbol": book.symbol}
     if book.bids:
