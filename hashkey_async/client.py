@@ -54,6 +54,7 @@ class HashKeyClient:
         reconnect_max_delay: float = 30.0,
         reconnect_base_delay: float = 0.5,
         stream_queue_size: int = 1024,
+        stream_max_per_connection: int = 50,
         transport: MockTransport | None = None,
     ) -> None:
         if environment not in ENVIRONMENTS:
@@ -77,6 +78,7 @@ class HashKeyClient:
             reconnect_max_delay=reconnect_max_delay,
             reconnect_base_delay=reconnect_base_delay,
             stream_queue_size=stream_queue_size,
+            stream_max_per_connection=stream_max_per_connection,
         )
         self._credentials = credentials_from(api_key, api_secret)
         self.clock = ServerClock()
@@ -97,7 +99,7 @@ class HashKeyClient:
         self.subaccount = SubAccountResource(self._transport)
         self.wallet = WalletResource(self._transport)
         self.user_stream = UserStreamResource(self._transport)
-        self.stream = StreamManager(self.config, self.user_stream)
+        self.stream = StreamManager(self.config, self.user_stream, session=session)
         self._closed = False
 
     def __repr__(self) -> str:

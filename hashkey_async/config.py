@@ -59,3 +59,6 @@ class ClientConfig:
     reconnect_base_delay: float = 0.5
     #: Items a stream subscriber may hold before its policy applies (per-call ``queue_size``).
     stream_queue_size: int = 1024
+    #: Public streams one connection carries at most; more subscriptions open more connections
+    #: (shards), so a reconnect replays only one shard's share (docs/streams.md).
+    stream_max_per_connection: int = 50

@@ -92,6 +92,8 @@ class ConnectionStats:
     server_pings: int = 0
     watchdog_kills: int = 0
     last_drop_reason: str = ""
+    #: ``time.monotonic()`` of the last drop (orders the reasons of an endpoint's shards).
+    last_drop_at: float = 0.0
 
 
 class Channel(Protocol):
@@ -295,6 +297,7 @@ class Connection:
                     )
                     self.stats.drops += 1
                     self.stats.last_drop_reason = reason
+                    self.stats.last_drop_at = time.monotonic()
                     log.warning("stream %s dropped: %s", self.channel.name, reason)
                     self.channel.dropped(reason, server_closed)
                 if gap_started is None and not first:
