@@ -26,6 +26,7 @@ SCRIPTS = (
     "decode",
     "stream_throughput",
     "stream_memory",
+    "many_symbols",
 )
 TIMEOUT = 900.0
 """Seconds one full-size script may take before it counts as failed."""

@@ -396,7 +396,8 @@ class Connection:
         """Ping every interval (reference, "Heartbeat check"); declare the link dead when silent.
 
         Two rules: no frame at all for two ping intervals (``Liveness``), and, while the link
-        carries a topic with a known cadence, no data for its stall window (``DataWatch``).
+        carries a topic with a known cadence, no data for its stall window (``DataWatch``, which
+        arms on steady data after the replay went out).
         """
         interval = self._ping_interval
         stats = self.stats
@@ -411,6 +412,8 @@ class Connection:
             if liveness.is_dead(now):
                 return f"watchdog: no frame for {now - liveness.last_received:.2f}s"
             window = stall_window()
+            if self._proof_base is None:  # answers to the replay going out are no cadence
+                watch = DataWatch(now, _data_frames(stats))
             if watch.stalled(now, _data_frames(stats), window):
                 return f"watchdog: no data for {watch.silence(now):.2f}s (stall window {window}s)"
             if now >= next_ping:

@@ -264,7 +264,8 @@ async def test_cadence_stall_is_detected_in_seconds_with_the_default_ping_interv
     loop = asyncio.get_running_loop()
     async with client, client.stream.depth("BTCUSDT") as books:
         async with asyncio.timeout(3):
-            await books.get()
+            first = await books.get()
+            await _book_after(books, first.time + 1500)  # the link showed a steady cadence
         ex.stall()
         stalled_at = loop.time()
         await states.reach("public-v2", RECONNECTING)
