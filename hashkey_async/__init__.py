@@ -1,6 +1,7 @@
 """hashkey_async: asyncio SDK for the HashKey exchange (REST + WebSocket)."""
 
 from .client import HashKeyClient
+from .config import ClientConfig, ClientOptions, ReconcilePolicy
 from .enums import OrderStatus, OrderType, Side, StpMode, TimeInForce
 from .errors import (
     APIError,
@@ -48,7 +49,7 @@ from .models.stream import (
 )
 from .models.trading import Order
 from .orders import OrderRequest, build_order, new_client_order_id
-from .rest.reconcile import InDoubtOrders, ReconcilePolicy
+from .rest.reconcile import InDoubtOrders
 from .rules import SymbolRules
 from .streams.connection import ConnectionState, ConnectionStats
 
@@ -59,6 +60,8 @@ __all__ = [
     "BadRequestError",
     "BatchStatusUnknown",
     "Bbo",
+    "ClientConfig",
+    "ClientOptions",
     "ConnectionState",
     "ConnectionStats",
     "CustodyAccountUpdate",
