@@ -49,6 +49,7 @@ from .models.stream import (
 )
 from .models.trading import Order
 from .orders import OrderRequest, build_order, new_client_order_id
+from .rest.mock_transport import MockHandler, MockRequest, MockResponse, MockTransport
 from .rest.reconcile import InDoubtOrders
 from .rules import SymbolRules
 from .streams.connection import ConnectionState, ConnectionStats
@@ -80,6 +81,10 @@ __all__ = [
     "InsufficientBalanceError",
     "InvalidParameterError",
     "KlineUpdate",
+    "MockHandler",
+    "MockRequest",
+    "MockResponse",
+    "MockTransport",
     "Order",
     "OrderAlreadyCancelledError",
     "OrderAlreadyFilledError",

@@ -12,6 +12,7 @@ from .clock import ServerClock
 from .config import ClientConfig, ClientOptions, config_with
 from .rest.account import AccountResource
 from .rest.market import MarketResource
+from .rest.mock_transport import MockTransport
 from .rest.spot import SpotResource
 from .rest.subaccount import SubAccountResource
 from .rest.transport import Transport
@@ -27,6 +28,8 @@ class HashKeyClient:
 
     Use as ``async with HashKeyClient(key, secret) as client:``; ``close()`` is
     idempotent and releases every socket and task the client started.
+    ``transport=MockTransport(handler)`` answers the REST calls with a function instead of
+    the network (for tests: the handler sees the exact signed request).
     """
 
     def __init__(
@@ -36,6 +39,7 @@ class HashKeyClient:
         *,
         config: ClientConfig | None = None,
         session: aiohttp.ClientSession | None = None,
+        transport: MockTransport | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
         """Build the client; nothing connects until the first call.
@@ -43,13 +47,14 @@ class HashKeyClient:
         Settings come from ``config`` (or ``ClientConfig``'s defaults) with ``options``
         (any ``ClientConfig`` field by name; ``base_url`` for ``rest_url``) applied on top.
         A value out of range raises ``InvalidParameterError`` naming it. ``session`` is
-        used as is and left open by ``close()``.
+        used as is and left open by ``close()``; ``transport`` answers REST calls in place
+        of the network (tests: ``MockTransport``).
         """
         self.config = config_with(config, options)
         self._credentials = credentials_from(api_key, api_secret)
         self.clock = ServerClock()
         self._transport = Transport(
-            self.config, self._credentials, session=session, clock=self.clock
+            self.config, self._credentials, session=session, clock=self.clock, mock=transport
         )
         self.limiter = self._transport.limiter
         self.market = MarketResource(self._transport)

@@ -164,7 +164,8 @@ class ClientConfig:
     #: Seconds between listenKey keepalives; under the exchange's 60-minute expiry.
     listen_key_keepalive_interval: float = 1800.0
     reconnect_max_delay: float = 30.0
-    #: First reconnect delay ceiling (full jitter doubles it per failed attempt up to the max).
+    #: Ceiling of the second reconnect in a row (the first is immediate, jittered up to 0.1 s);
+    #: full jitter doubles it per further attempt up to the max.
     reconnect_base_delay: float = 0.5
     #: Items a stream subscriber may hold before its policy applies (per-call ``queue_size``).
     stream_queue_size: int = 1024
@@ -222,11 +223,12 @@ _RANGES: Final[dict[str, _Range]] = {
 class ClientOptions(TypedDict, total=False):
     """``HashKeyClient`` keyword arguments: every ``ClientConfig`` field, by the same name.
 
-    ``base_url`` is the client's name for ``rest_url``. Defaults live in ``ClientConfig``.
+    ``base_url`` is the client's name for ``rest_url``; a URL given as None means the
+    environment's. Defaults live in ``ClientConfig``.
     """
 
-    base_url: str
-    stream_url: str
+    base_url: str | None
+    stream_url: str | None
     environment: Environment
     recv_window: int
     request_timeout: float
@@ -252,13 +254,19 @@ class ClientOptions(TypedDict, total=False):
 
 #: ``ClientOptions`` keys whose ``ClientConfig`` field is named differently.
 _ALIASES: Final = {"base_url": "rest_url"}
+#: Options where None means "the environment's".
+_URL_OPTIONS: Final = frozenset({"base_url", "stream_url"})
 #: Every ``ClientConfig`` field a keyword can set (checked against ``ClientOptions`` by a test).
 CONFIG_FIELDS: Final = frozenset(f.name for f in fields(ClientConfig))
 
 
 def config_with(base: ClientConfig | None, options: ClientOptions) -> ClientConfig:
     """``base`` (or the defaults) with ``options`` applied, validated as a whole."""
-    values: dict[str, Any] = {_ALIASES.get(key, key): value for key, value in options.items()}
+    values: dict[str, Any] = {
+        _ALIASES.get(key, key): value
+        for key, value in options.items()
+        if value is not None or key not in _URL_OPTIONS
+    }
     unknown = values.keys() - CONFIG_FIELDS
     if unknown:
         raise InvalidParameterError(sorted(unknown)[0], "is not a client setting")

@@ -113,7 +113,16 @@ def test_the_options_name_every_field_once() -> None:
     assert option_names - {"base_url"} | {"rest_url"} == set(CONFIG_FIELDS)
     config_hints = get_type_hints(ClientConfig)
     for name, hint in get_type_hints(ClientOptions).items():
-        assert hint == config_hints["rest_url" if name == "base_url" else name], name
+        if name in {"base_url", "stream_url"}:  # None: the environment's URL
+            assert hint == str | None, name
+        else:
+            assert hint == config_hints[name], name
+
+
+async def test_a_url_given_as_none_means_the_environments() -> None:
+    async with HashKeyClient(environment="sandbox", base_url=None, stream_url=None) as client:
+        assert client.config.rest_url == "https://api-pro.sim.hashkeydev.com"
+        assert client.config.stream_url == "wss://stream-pro.sim.hashkeydev.com"
 
 
 def test_the_client_writes_no_default_of_its_own() -> None:
