@@ -1,6 +1,7 @@
 """hashkey_async: asyncio SDK for the HashKey exchange (REST + WebSocket)."""
 
 from .client import HashKeyClient
+from .decoding import DecodeStats, decode_stats
 from .enums import OrderStatus, OrderType, Side, StpMode, TimeInForce
 from .errors import (
     APIError,
@@ -64,6 +65,7 @@ __all__ = [
     "ConnectionStats",
     "CustodyAccountUpdate",
     "DecodeError",
+    "DecodeStats",
     "DepthUpdate",
     "DuplicateOrderError",
     "ExecutionReport",
@@ -112,6 +114,7 @@ __all__ = [
     "UnknownEvent",
     "WalletError",
     "build_order",
+    "decode_stats",
     "new_client_order_id",
 ]
 

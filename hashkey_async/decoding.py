@@ -102,8 +102,9 @@ IDENTIFYING: Final[dict[type, frozenset[str]]] = {
 class Refused(msgspec.ValidationError):
     """A message whose identifying field is missing or malformed: it cannot be trusted typed."""
 
-    def __init__(self, type_name: str, field: str, why: str) -> None:
-        super().__init__(f"{type_name}.{field}: {why}")
+    def __init__(self, type_name: str, field: str, why: str, wire: str | int | None = None) -> None:
+        sent = f" (sent as {wire!r})" if wire is not None and wire != field else ""
+        super().__init__(f"{type_name}.{field}{sent}: {why}")
         self.type_name = type_name
         self.field = field
 
@@ -289,11 +290,21 @@ class _Walk:
         else:
             raise _Unreadable
         values: dict[str, Any] = {}
+        names = {field.name for field in spec.fields}
         for field in spec.fields:
+            if f"unknown_{field.name}" in names and isinstance(present.get(field.wire), list):
+                # a list of tagged items beside an ``unknown_<name>`` list: unrecognised items
+                # (empty or new tag) are kept there raw, the recognised ones still decode
+                values[field.name], values[f"unknown_{field.name}"] = self.sorted_items(
+                    present[field.wire], field.type, spec, field
+                )
+                continue
+            if field.name in values:
+                continue
             if field.wire not in present:
                 if field.required:
                     if field.identifying or not field.nullable:
-                        raise Refused(spec.type_name, field.name, "missing")
+                        raise Refused(spec.type_name, field.name, "missing", field.wire)
                     values[field.name] = None
                     _STATS.fallback(spec.type_name, field.name)
                 continue
@@ -302,7 +313,7 @@ class _Walk:
                 values[field.name] = self.value(present[field.wire], field.type)
             except _Unreadable:
                 if field.identifying or (field.required and not field.nullable):
-                    raise Refused(spec.type_name, field.name, "malformed") from None
+                    raise Refused(spec.type_name, field.name, "malformed", field.wire) from None
                 if field.nullable:
                     values[field.name] = None
                 # else: a list or struct the model defaults keeps its default
@@ -336,6 +347,24 @@ class _Walk:
                     raise
                 _STATS.refusal(refused.type_name, refused.field, self.raw)
         return out
+
+    def sorted_items(
+        self, data: list[Any], tp: Any, spec: StructSpec, field: FieldSpec
+    ) -> tuple[list[Any], list[Any]]:
+        """Items that decode, and the raw items whose tag is not known (counted as fallbacks)."""
+        known, unknown = [], []
+        (item_type,) = typing.get_args(tp)
+        for item in data:
+            try:
+                known.append(self.value(item, item_type))
+            except _Unreadable:
+                unknown.append(item)
+                _STATS.fallback(spec.type_name, field.name)
+            except Refused as refused:
+                if self.atomic:
+                    raise
+                _STATS.refusal(refused.type_name, refused.field, self.raw)
+        return known, unknown
 
     def union(self, data: Any, tp: Any) -> Any:
         members = typing.get_args(tp)

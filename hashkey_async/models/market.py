@@ -9,7 +9,7 @@ fields that older payloads omit have defaults.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import msgspec
 
@@ -36,7 +36,7 @@ __all__ = [
     "TickerPrice",
     "Trade",
     "TradeAmountFilter",
-    "decode_exchange_info_lenient",
+    "reshape_exchange_info",
 ]
 
 _ZERO = Decimal(0)
@@ -152,6 +152,8 @@ class SymbolInfo(Model):
     is_aggregate: bool | None = False
     allow_margin: bool | None = False
     filters: list[Filter] = msgspec.field(default_factory=list)
+    #: Filters whose ``filterType`` is empty or new to this version, as sent (not applied).
+    unknown_filters: list[dict[str, Any]] = msgspec.field(default_factory=list)
     trade_status: str | None = ""
     site: str | None = ""
 
@@ -317,23 +319,12 @@ KNOWN_FILTER_TYPES: Final = frozenset(
     )
 )
 
-_generic_decoder: Final = msgspec.json.Decoder(float_hook=Decimal)
 
-
-def decode_exchange_info_lenient(raw: bytes) -> ExchangeInfo:
-    """Decode exchangeInfo, dropping filters whose ``filterType`` is new to us.
-
-    The typed decoder rejects an unknown tag; this slower path (used only after it failed)
-    keeps every symbol and every known filter. JSON floats are read as exact Decimals.
-    """
-    data = _generic_decoder.decode(raw)
-    if isinstance(data, dict):
-        for symbol in data.get("symbols") or ():
-            filters = symbol.get("filters") if isinstance(symbol, dict) else None
-            if isinstance(filters, list):
-                symbol["filters"] = [
-                    f
-                    for f in filters
-                    if isinstance(f, dict) and f.get("filterType") in KNOWN_FILTER_TYPES
-                ]
-    return msgspec.convert(data, ExchangeInfo, strict=False)
+def reshape_exchange_info(data: Any) -> Any:
+    """exchangeInfo as the wrapper, whatever shape came: one bare symbol object (the answer to
+    ``?symbol=...``, and the reference's own example) or a list of them is wrapped in ``symbols``."""
+    if isinstance(data, list):
+        return {"symbols": data}
+    if isinstance(data, dict) and "symbols" not in data and "symbol" in data:
+        return {"symbols": [data]}
+    return data

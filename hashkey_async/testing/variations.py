@@ -28,7 +28,7 @@ import msgspec
 
 from ..decoding import struct_spec, tagged_classes
 
-__all__ = ["KINDS", "Kind", "Site", "Variation", "encode", "retyped", "sites", "vary", "variations"]
+__all__ = ["KINDS", "Kind", "Site", "Variation", "encode", "retyped", "sites", "variations", "vary"]
 
 Kind = Literal["empty", "null", "retype", "missing"]
 #: Every kind of variation, in the order ``variations`` yields them per field.
@@ -160,7 +160,9 @@ def _struct(
             yield Site((*path, key), None, value, spec.type_name, str(key), identifying, removable)
             continue
         here = None if attrs is None else (*attrs, field.name)
-        yield Site((*path, key), here, value, spec.type_name, field.name, field.identifying, removable)
+        yield Site(
+            (*path, key), here, value, spec.type_name, field.name, field.identifying, removable
+        )
         if isinstance(value, (dict, list)):
             yield from _walk(value, field.type, (*path, key), here)
 
