@@ -22,7 +22,7 @@ from hashkey_async import (
     build_order,
     enums,
 )
-from hashkey_async.enums import parse, parse_optional
+from hashkey_async.enums import KLINE_INTERVALS, interval_param, parse, parse_optional
 from hashkey_async.rest import endpoints as E
 
 ORDER: dict[str, Any] = {
@@ -167,3 +167,12 @@ def test_an_empty_value_is_not_reported_as_news(caplog: pytest.LogCaptureFixture
     with caplog.at_level(logging.WARNING, logger="hashkey_async"):
         assert TimeInForce("") == ""
     assert not [r for r in caplog.records if "TimeInForce" in r.getMessage()]
+
+
+def test_interval_param_accepts_the_reference_intervals_only() -> None:
+    assert {interval_param(i) for i in KLINE_INTERVALS} == KLINE_INTERVALS
+    assert {"1m", "1h", "1d", "1w", "1M"} <= KLINE_INTERVALS
+    for bad in ("1s", "1H", "", None, 60):
+        with pytest.raises(InvalidParameterError) as info:
+            interval_param(bad)
+        assert info.value.field == "interval" and repr(bad) in str(info.value)
