@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 import pytest
+from fixtures import reference_answer
 from order_matrix import GOOD_LIMIT
 from signed_shapes import mocked_client
 
@@ -26,18 +27,7 @@ from hashkey_async.enums import KLINE_INTERVALS, interval_param, parse, parse_op
 from hashkey_async.rest import endpoints as E
 
 ORDER: dict[str, Any] = {
-    "accountId": "1464567707961719552",
-    "symbol": "ETHUSD",
-    "clientOrderId": "99999888905",
-    "orderId": "1563277167764290304",
-    "transactTime": "1701093160541",
-    "price": "1900",
-    "origQty": "0.03",
-    "executedQty": "0",
-    "status": "NEW",
-    "timeInForce": "GTC",
-    "type": "LIMIT",
-    "side": "BUY",
+    **reference_answer("POST /api/v1.1/spot/order"),
     "stpMode": "EXPIRE_TAKER",
 }
 
