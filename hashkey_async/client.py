@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from os import PathLike
 from types import TracebackType
 
 import aiohttp
@@ -18,6 +19,7 @@ from .rest.transport import Transport
 from .rest.user_stream import UserStreamResource
 from .rest.wallet import WalletResource
 from .streams.manager import StreamManager
+from .tracking import OrderJournal, OrderTracker
 
 __all__ = ["HashKeyClient"]
 
@@ -51,6 +53,7 @@ class HashKeyClient:
         reconnect_max_delay: float = 30.0,
         reconnect_base_delay: float = 0.5,
         stream_queue_size: int = 1024,
+        journal: str | PathLike[str] | None = None,
     ) -> None:
         if environment not in ENVIRONMENTS:
             raise ValueError(
@@ -89,6 +92,13 @@ class HashKeyClient:
         self.wallet = WalletResource(self._transport)
         self.user_stream = UserStreamResource(self._transport)
         self.stream = StreamManager(self.config, self.user_stream)
+        #: Order tracker (``tracking/tracker.py``); ``journal`` makes it crash-safe.
+        self.orders = OrderTracker(
+            self.spot,
+            self.stream,
+            recv_window_ms=recv_window,
+            journal=OrderJournal(journal) if journal is not None else None,
+        )
         self._closed = False
 
     def __repr__(self) -> str:
@@ -96,6 +106,13 @@ class HashKeyClient:
         return f"HashKeyClient(api_key={key!r}, rest_url={self.config.rest_url!r})"
 
     async def __aenter__(self) -> HashKeyClient:
+        """With a ``journal``: recover and reconcile its orders before the block runs."""
+        if self.orders.journaled:
+            try:
+                await self.orders.start()
+            except BaseException:
+                await self.close()
+                raise
         return self
 
     async def __aexit__(
@@ -112,7 +129,10 @@ class HashKeyClient:
             return
         self._closed = True
         try:
-            await self.stream.close()
+            try:
+                await self.orders.close()
+            finally:
+                await self.stream.close()
         finally:
             # Even if closing the streams failed or was cancelled (it may wait on a
             # listenKey DELETE): a second close() returns early, so this is the last chance.
