@@ -6,10 +6,12 @@ from .errors import (
     APIError,
     AuthenticationError,
     BadRequestError,
+    BatchStatusUnknown,
     DecodeError,
     DuplicateOrderError,
     ExecutionStatusUnknown,
     FilterError,
+    FilterViolation,
     HashKeyError,
     InsufficientBalanceError,
     InvalidParameterError,
@@ -33,18 +35,22 @@ from .models.stream import (
     AccountUpdate,
     Bbo,
     CustodyAccountUpdate,
+    DepthUpdate,
     ExecutionReport,
     FiatAccountUpdate,
+    KlineUpdate,
     PrivateEvent,
     StreamGap,
     Ticker,
     TicketInfo,
+    TradeUpdate,
     UnknownEvent,
 )
 from .models.trading import Order
 from .orders import OrderRequest, build_order, new_client_order_id
-from .rest.reconcile import BatchStatusUnknown, InDoubtOrders, ReconcilePolicy
-from .rules import FilterViolation, SymbolRules
+from .rest.mock_transport import MockHandler, MockRequest, MockResponse, MockTransport
+from .rest.reconcile import InDoubtOrders, ReconcilePolicy
+from .rules import SymbolRules
 from .streams.connection import ConnectionState, ConnectionStats
 
 __all__ = [
@@ -58,6 +64,7 @@ __all__ = [
     "ConnectionStats",
     "CustodyAccountUpdate",
     "DecodeError",
+    "DepthUpdate",
     "DuplicateOrderError",
     "ExecutionReport",
     "ExecutionStatusUnknown",
@@ -70,6 +77,11 @@ __all__ = [
     "InDoubtOrders",
     "InsufficientBalanceError",
     "InvalidParameterError",
+    "KlineUpdate",
+    "MockHandler",
+    "MockRequest",
+    "MockResponse",
+    "MockTransport",
     "Order",
     "OrderAlreadyCancelledError",
     "OrderAlreadyFilledError",
@@ -95,6 +107,7 @@ __all__ = [
     "TicketInfo",
     "TimeInForce",
     "TimestampError",
+    "TradeUpdate",
     "TransportError",
     "UnknownEvent",
     "WalletError",

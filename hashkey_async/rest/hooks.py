@@ -10,13 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from ..errors import (
-    APIError,
-    AuthenticationError,
-    DuplicateOrderError,
-    HashKeyError,
-    ServerError,
-)
+from ..errors import APIError, DuplicateOrderError, HashKeyError, ServerError
 from ..models.trading import Order
 from ..orders import OrderRequest
 
@@ -46,4 +40,4 @@ def is_refusal(error: BaseException) -> bool:
     """
     if isinstance(error, DuplicateOrderError | ServerError):
         return False
-    return isinstance(error, APIError | AuthenticationError)
+    return isinstance(error, APIError)

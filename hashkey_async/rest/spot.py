@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from ..enums import OrderType, Side, StpMode, TimeInForce, parse_optional
-from ..errors import HashKeyError, InvalidParameterError
+from ..errors import BatchStatusUnknown, HashKeyError, InvalidParameterError
 from ..models.trading import (
     BatchOrderResponse,
     CancelAllResponse,
@@ -33,13 +33,7 @@ from ..rules import RulesBook, SymbolRules
 from . import endpoints as E
 from .base import Resource
 from .hooks import OrderHooks, is_refusal
-from .reconcile import (
-    BatchStatusUnknown,
-    InDoubtOrders,
-    ReconcilePolicy,
-    place_batch,
-    place_order,
-)
+from .reconcile import InDoubtOrders, ReconcilePolicy, place_batch, place_order
 from .transport import Transport
 
 __all__ = ["RulesMode", "SpotResource"]

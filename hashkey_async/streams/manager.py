@@ -22,10 +22,20 @@ import aiohttp
 
 from ..config import ClientConfig
 from ..errors import InvalidParameterError, StreamError
-from ..models.stream import Bbo, Control, Depth, Kline, PrivateEvent, StreamGap, Ticker, Trade
+from ..models.stream import (
+    Bbo,
+    Control,
+    DepthUpdate,
+    KlineUpdate,
+    PrivateEvent,
+    StreamGap,
+    Ticker,
+    TradeUpdate,
+)
 from ..rest.user_stream import UserStreamResource
 from .backoff import Backoff
 from .connection import Connection, ConnectionState, ConnectionStats, StateListener
+from .health import CADENCE, stall_window
 from .protocol import (
     KLINE_INTERVALS,
     PUBLIC_TOPICS,
@@ -60,7 +70,7 @@ class _RecentIds:
         self._ids: set[int] = set()
         self._order: deque[int] = deque(maxlen=size)
 
-    def fresh(self, trades: list[Trade]) -> list[Trade]:
+    def fresh(self, trades: list[TradeUpdate]) -> list[TradeUpdate]:
         """The trades not delivered yet, in order; remembers them."""
         ids, order = self._ids, self._order
         out = []
@@ -127,6 +137,15 @@ class PublicChannel:
             log.warning("stream %s: server error %s: %s", self.name, msg.code, msg.msg)
         return None
 
+    def stall_window(self) -> float | None:
+        """The stall window of the subscribed topics with a known cadence (None if none has)."""
+        version = self.version
+        return stall_window(
+            CADENCE[(version, key[0])]
+            for key in self.registry.live_keys()
+            if (version, key[0]) in CADENCE
+        )
+
     def forget(self, key: tuple[str, str, str]) -> None:
         """``key`` has no subscriber left: a later subscription starts from a fresh snapshot."""
         self._recent.pop(key, None)
@@ -189,6 +208,10 @@ class PrivateChannel:
             stats.pongs_received += 1
         elif msg.code not in _OK_CODES:
             log.warning("stream private: server error %s: %s", msg.code, msg.msg)
+        return None
+
+    def stall_window(self) -> float | None:
+        """Private events have no cadence: only the ping rule applies."""
         return None
 
     def opened(self, gap: tuple[int, int] | None) -> list[bytes]:
@@ -367,21 +390,21 @@ class StreamManager:
 
     def depth(
         self, symbol: str, *, version: int = 2, queue_size: int | None = None
-    ) -> Subscription[Depth]:
+    ) -> Subscription[DepthUpdate]:
         """Order book snapshots; a slow consumer gets the latest one (conflated)."""
         key = StreamKey("depth", _symbol(symbol))
         return self._public_sub(key, _version(version), Policy.CONFLATE, None, queue_size)
 
     def trades(
         self, symbol: str, *, version: int = 2, queue_size: int | None = None
-    ) -> Subscription[Trade]:
+    ) -> Subscription[TradeUpdate]:
         """Every public trade; a consumer past its bound gets ``StreamOverflowError``."""
         key = StreamKey("trade", _symbol(symbol))
         return self._public_sub(key, _version(version), Policy.RAISE, None, queue_size)
 
     def klines(
         self, symbol: str, interval: str, *, version: int = 2, queue_size: int | None = None
-    ) -> Subscription[Kline]:
+    ) -> Subscription[KlineUpdate]:
         """Candles of ``interval`` (``1m`` .. ``1M``); conflated to the latest per candle."""
         if interval not in KLINE_INTERVALS:
             raise InvalidParameterError("interval", f"must be one of {sorted(KLINE_INTERVALS)}")
@@ -492,9 +515,7 @@ class StreamManager:
         stats = self.stats.setdefault(channel.name, ConnectionStats())
         config = self._config
         backoff = Backoff(
-            config.reconnect_max_delay,
-            base=min(self._base_delay, config.reconnect_max_delay),
-            healthy_after=max(3 * config.ws_ping_interval, config.reconnect_max_delay),
+            config.reconnect_max_delay, base=min(self._base_delay, config.reconnect_max_delay)
         )
         conn = Connection(
             channel,
@@ -503,6 +524,7 @@ class StreamManager:
             backoff=backoff,
             stats=stats,
             listeners=self._listeners,
+            proof_by_pong=isinstance(channel, PrivateChannel),
         )
         conn.start()
         return conn
