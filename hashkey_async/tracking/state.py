@@ -121,7 +121,7 @@ class Observation(msgspec.Struct, frozen=True, kw_only=True):
 
     client_order_id: str
     symbol: str
-    status: OrderStatus
+    status: OrderStatus | None
     order_id: int | None
     side: Side | None
     type: OrderType | None
@@ -212,6 +212,8 @@ def _fill_in(current: TrackedOrder, seen: Observation) -> dict[str, object]:
 
 def _moves_forward(current: TrackedOrder, seen: Observation) -> bool:
     """Whether ``seen`` is news: a higher rank, more executed, or a newer status of equal rank."""
+    if seen.status is None:
+        return False  # a blanked status says nothing about progress
     if current.is_final and current.origin == "client":
         return True  # the exchange overrules the client's own conclusion
     old, new = rank(current.status), rank(seen.status)
@@ -228,8 +230,14 @@ def _moves_forward(current: TrackedOrder, seen: Observation) -> bool:
 
 
 def advance(current: TrackedOrder | None, seen: Observation) -> TrackedOrder | None:
-    """Fold an exchange observation into ``current``; the new state, or None if nothing changed."""
+    """Fold an exchange observation into ``current``; the new state, or None if nothing changed.
+
+    An observation without a status (the exchange blanked it) only fills in missing fields; of
+    an order not tracked yet it is ignored (the shell looks that order up instead).
+    """
     if current is None:
+        if seen.status is None:
+            return None
         return TrackedOrder(
             client_order_id=seen.client_order_id,
             symbol=seen.symbol,

@@ -312,6 +312,10 @@ class OrderTracker:
         async for event in subscription:
             if type(event) is ExecutionReport:
                 self._publish(self._ledger.on_report(event))
+                cid = event.client_order_id
+                if event.status is None and cid is not None and cid in self._ledger:
+                    self._verify.add(cid)  # a blanked status: ask by id
+                    self._schedule(cid, 0.0)
             elif isinstance(event, StreamGap):
                 log.info(
                     "orders: stream gap (%s, %d ms); reconciling", event.reason, event.duration_ms
@@ -367,6 +371,9 @@ class OrderTracker:
             for row in rows:
                 listed.add(row.client_order_id or str(row.order_id))
                 self._publish(self._ledger.on_rest(row))
+                if row.status is None and (cid := row.client_order_id):
+                    self._verify.add(cid)
+                    self._schedule(cid, 0.0)
             if len(rows) < _PAGE:
                 break
             from_id = min(row.order_id for row in rows)

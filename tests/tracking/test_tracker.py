@@ -184,8 +184,9 @@ async def test_many_in_doubt_orders_are_reconciled_within_the_rate_limit(
         with pytest.raises(ExecutionStatusUnknown) as caught:
             await client.spot.create_order("BTCUSDT", "BUY", "LIMIT", **RESTING)
         cids.append(caught.value.client_order_id)
-    assert all(client.orders.get(c).in_doubt for c in cids)  # type: ignore[union-attr]
     await watch.until(lambda: all(OrderStatus.NEW in watch.states(c) for c in cids), seconds=15)
+    doubted = {u.client_order_id for u in watch.seen if u.in_doubt}
+    assert doubted == set(cids)
     ex.stall(False)
     assert client.orders.stats["lookups"] >= 1
     assert client.orders.stats["rate_limited"] == 0  # the exchange enforces 2 queries/s: no 429
