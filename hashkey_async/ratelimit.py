@@ -59,6 +59,9 @@ class Bucket(enum.Enum):
     ORDER = "order"
     QUERY = "query"
     PUBLIC = "public"
+    #: ListenKey create / keepalive / delete: a budget of their own at the query rate, so a
+    #: burst of queries or a query suspension after a 429 never keeps the private stream down.
+    USER_STREAM = "user_stream"
 
 
 class SlidingWindow:
@@ -143,6 +146,7 @@ class RateLimiter:
         self._lanes: dict[Bucket, _Lane] = {
             Bucket.ORDER: _Lane(SlidingWindow(order_rate, 1.0 + margin)),
             Bucket.QUERY: _Lane(SlidingWindow(query_rate, 1.0 + margin)),
+            Bucket.USER_STREAM: _Lane(SlidingWindow(query_rate, 1.0 + margin)),
         }
         self._weights = (
             _Lane(SlidingWindow(weight_budget, weight_period + margin))

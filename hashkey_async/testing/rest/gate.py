@@ -16,7 +16,12 @@ from ..config import ExchangeConfig
 __all__ = ["LIMIT_CODES", "RateGate", "RateVerdict"]
 
 #: Codes of a 429 per bucket: "-1015 Too many new orders" and "0003 Rate limit exceeded".
-LIMIT_CODES: Final = {Bucket.ORDER: "-1015", Bucket.QUERY: "0003", Bucket.PUBLIC: "0003"}
+LIMIT_CODES: Final = {
+    Bucket.ORDER: "-1015",
+    Bucket.QUERY: "0003",
+    Bucket.PUBLIC: "0003",
+    Bucket.USER_STREAM: "0003",
+}
 
 
 @dataclass(frozen=True)
