@@ -40,8 +40,8 @@ class _ExchangeEnum(enum.StrEnum):
         Pseudo-members are never added to the class's member maps: iteration and
         ``parse`` see only the reference's members.
         """
-        if not isinstance(value, str):
-            return None
+        if not isinstance(value, str) or not value.strip():
+            return None  # not a string, or blank: "not given", which decoding maps to None
         member = cls._value2member_map_.get(value.strip().upper())
         if isinstance(member, cls):
             return member
@@ -54,12 +54,11 @@ class _ExchangeEnum(enum.StrEnum):
         pseudo._value_ = value
         if len(seen) < _MAX_UNKNOWN:
             seen[value] = pseudo
-            if value:  # an empty field means "not given" (models map it to None), not news
-                log.warning(
-                    "%s %r is not in the API reference; kept as an unknown value",
-                    cls.__name__,
-                    value,
-                )
+            log.warning(
+                "%s %r is not in the API reference; kept as an unknown value",
+                cls.__name__,
+                value,
+            )
         return pseudo
 
 

@@ -162,8 +162,11 @@ def test_parse_optional_keeps_none_and_is_as_strict_as_parse() -> None:
     assert info.value.field == "side"
 
 
-def test_an_empty_value_is_not_reported_as_news(caplog: pytest.LogCaptureFixture) -> None:
-    enums._unknown.get(TimeInForce, {}).pop("", None)  # as if "" had never been seen
+def test_a_blank_value_is_not_a_member_nor_news(caplog: pytest.LogCaptureFixture) -> None:
+    """Blank means "not given": the enum refuses it and decoding maps the field to None."""
     with caplog.at_level(logging.WARNING, logger="hashkey_async"):
-        assert TimeInForce("") == ""
+        for blank in ("", "  "):
+            with pytest.raises(ValueError):
+                TimeInForce(blank)
     assert not [r for r in caplog.records if "TimeInForce" in r.getMessage()]
+    assert "" not in enums._unknown.get(TimeInForce, {})

@@ -52,7 +52,9 @@ def book_rows(bids: Sequence[Level], asks: Sequence[Level], levels: int) -> list
     return rows
 
 
-def _book_record(symbol: str, time: int, bids: list[Level], asks: list[Level]) -> dict[str, Any]:
+def _book_record(
+    symbol: str, time: int | None, bids: list[Level], asks: list[Level]
+) -> dict[str, Any]:
     return {"symbol": symbol, "time": time, "bids": bids, "asks": asks}
 
 

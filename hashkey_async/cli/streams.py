@@ -54,7 +54,7 @@ def describe_event(event: PrivateEvent) -> str:
     match event:
         case ExecutionReport():
             return (
-                f"{event.symbol} order {event.order_id} {event.status.value} {event.side.value}"
+                f"{event.symbol} order {event.order_id} {event.status} {event.side}"
                 f" {event.quantity} @ {event.price} (filled {event.executed_quantity})"
             )
         case TicketInfo():
