@@ -110,6 +110,20 @@ def test_no_two_public_classes_share_a_name() -> None:
     assert {name: classes for name, classes in by_name.items() if len(classes) > 1} == {}
 
 
+def test_no_internal_class_reuses_a_public_class_name() -> None:
+    public = {obj.__name__: obj for obj in public_names().values() if inspect.isclass(obj)}
+    clashes = [
+        f"{module.__name__}.{name}"
+        for module in all_modules()
+        for name, obj in vars(module).items()
+        if inspect.isclass(obj)
+        and obj.__module__ == module.__name__
+        and name in public
+        and public[name] is not obj
+    ]
+    assert clashes == []
+
+
 def _imports(path: Path) -> list[tuple[str, list[str]]]:
     """(module, names) of every ``from hashkey_async... import ...`` / ``import hashkey_async...``."""
     found: list[tuple[str, list[str]]] = []
