@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from ..client import HashKeyClient
+from ..enums import KLINE_INTERVALS
 from ..models.common import Level
-from ..rest.market import KLINE_INTERVALS
 from ..rules import SymbolRules
 from .failures import EXIT_OK, CommandError
 from .output import Output, render_table

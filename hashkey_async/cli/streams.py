@@ -21,7 +21,7 @@ from .. import (
     TicketInfo,
     UnknownEvent,
 )
-from ..rest.market import KLINE_INTERVALS
+from ..enums import KLINE_INTERVALS
 from ..streams.subscription import Subscription
 from .failures import EXIT_OK
 from .output import Output, StreamTable, plain

@@ -26,7 +26,6 @@ from ..models.stream import (
 )
 
 __all__ = [
-    "KLINE_INTERVALS",
     "PUBLIC_TOPICS",
     "Liveness",
     "MarketData",
@@ -50,10 +49,6 @@ PUBLIC_TOPICS: Final = {
     1: ("depth", "trade", "kline", "realtimes"),
     2: ("depth", "trade", "kline", "realtimes", "bbo"),
 }
-#: Kline intervals (reference, "Kline": ``kline_$interval`` / ``klineType``).
-KLINE_INTERVALS: Final = frozenset(
-    ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "1w", "1M")
-)
 
 
 class StreamKey(NamedTuple):
