@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from os import PathLike
 from types import TracebackType
+from typing import Unpack
 
 import aiohttp
 
 from .auth import credentials_from, mask
 from .clock import ServerClock
-from .config import ENVIRONMENTS, ClientConfig, Environment
-from .ratelimit import RateLimiter
+from .config import ClientConfig, ClientOptions, config_with
 from .rest.account import AccountResource
 from .rest.market import MarketResource
 from .rest.mock_transport import MockTransport
@@ -19,6 +20,7 @@ from .rest.transport import Transport
 from .rest.user_stream import UserStreamResource
 from .rest.wallet import WalletResource
 from .streams.manager import StreamManager
+from .tracking import OrderJournal, OrderTracker
 
 __all__ = ["HashKeyClient"]
 
@@ -37,62 +39,28 @@ class HashKeyClient:
         api_key: str | None = None,
         api_secret: str | None = None,
         *,
-        environment: Environment = "production",
-        base_url: str | None = None,
-        stream_url: str | None = None,
-        recv_window: int = 5000,
+        config: ClientConfig | None = None,
         session: aiohttp.ClientSession | None = None,
-        request_timeout: float = 10.0,
-        order_rate: int = 10,
-        query_rate: int = 2,
-        weight_budget: int | None = None,
-        rate_limit_margin: float = 0.05,
-        max_retries: int = 2,
-        time_sync_interval: float | None = 300.0,
-        ws_ping_interval: float = 10.0,
-        listen_key_keepalive_interval: float = 1800.0,
-        reconnect_max_delay: float = 30.0,
-        reconnect_base_delay: float = 0.5,
-        stream_queue_size: int = 1024,
-        stream_max_per_connection: int = 50,
         transport: MockTransport | None = None,
+        journal: str | PathLike[str] | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        if environment not in ENVIRONMENTS:
-            raise ValueError(
-                f"environment must be one of {sorted(ENVIRONMENTS)}, got {environment!r}"
-            )
-        urls = ENVIRONMENTS[environment]
-        self.config = ClientConfig(
-            rest_url=(base_url or urls.rest).rstrip("/"),
-            stream_url=(stream_url or urls.stream).rstrip("/"),
-            recv_window=recv_window,
-            request_timeout=request_timeout,
-            order_rate=order_rate,
-            query_rate=query_rate,
-            weight_budget=weight_budget,
-            rate_limit_margin=rate_limit_margin,
-            max_retries=max_retries,
-            time_sync_interval=time_sync_interval,
-            ws_ping_interval=ws_ping_interval,
-            listen_key_keepalive_interval=listen_key_keepalive_interval,
-            reconnect_max_delay=reconnect_max_delay,
-            reconnect_base_delay=reconnect_base_delay,
-            stream_queue_size=stream_queue_size,
-            stream_max_per_connection=stream_max_per_connection,
-        )
+        """Build the client; nothing connects until the first call.
+
+        Settings come from ``config`` (or ``ClientConfig``'s defaults) with ``options``
+        (any ``ClientConfig`` field by name; ``base_url`` for ``rest_url``) applied on top.
+        A value out of range raises ``InvalidParameterError`` naming it. ``session`` is
+        used as is and left open by ``close()``; ``transport`` answers REST calls in place
+        of the network (tests: ``MockTransport``). ``journal`` (a file path) makes
+        ``client.orders`` crash-safe: orders are journalled in SQLite and recovered on start.
+        """
+        self.config = config_with(config, options)
         self._credentials = credentials_from(api_key, api_secret)
         self.clock = ServerClock()
-        self.limiter = RateLimiter(
-            order_rate, query_rate, weight_budget=weight_budget, margin=rate_limit_margin
-        )
         self._transport = Transport(
-            self.config,
-            self._credentials,
-            session=session,
-            limiter=self.limiter,
-            clock=self.clock,
-            mock=transport,
+            self.config, self._credentials, session=session, clock=self.clock, mock=transport
         )
+        self.limiter = self._transport.limiter
         self.market = MarketResource(self._transport)
         self.spot = SpotResource(self._transport)
         self.account = AccountResource(self._transport)
@@ -100,6 +68,13 @@ class HashKeyClient:
         self.wallet = WalletResource(self._transport)
         self.user_stream = UserStreamResource(self._transport)
         self.stream = StreamManager(self.config, self.user_stream, session=session)
+        #: Order tracker (``tracking/tracker.py``); ``journal`` makes it crash-safe.
+        self.orders = OrderTracker(
+            self.spot,
+            self.stream,
+            recv_window_ms=self.config.recv_window,
+            journal=OrderJournal(journal) if journal is not None else None,
+        )
         self._closed = False
 
     def __repr__(self) -> str:
@@ -107,6 +82,13 @@ class HashKeyClient:
         return f"HashKeyClient(api_key={key!r}, rest_url={self.config.rest_url!r})"
 
     async def __aenter__(self) -> HashKeyClient:
+        """With a ``journal``: recover and reconcile its orders before the block runs."""
+        if self.orders.journaled:
+            try:
+                await self.orders.start()
+            except BaseException:
+                await self.close()
+                raise
         return self
 
     async def __aexit__(
@@ -123,7 +105,10 @@ class HashKeyClient:
             return
         self._closed = True
         try:
-            await self.stream.close()
+            try:
+                await self.orders.close()
+            finally:
+                await self.stream.close()
         finally:
             # Even if closing the streams failed or was cancelled (it may wait on a
             # listenKey DELETE): a second close() returns early, so this is the last chance.

@@ -31,10 +31,7 @@ from .models.market import (
 from .orders import OrderRequest
 from .params import Number, encode_value, to_decimal
 
-__all__ = ["DEFAULT_RULES_TTL", "RulesBook", "SymbolRules"]
-
-#: Seconds a cached exchangeInfo is trusted before the next order refreshes it.
-DEFAULT_RULES_TTL: Final = 300.0
+__all__ = ["RulesBook", "SymbolRules"]
 
 _ONE: Final = Decimal(1)
 
@@ -70,6 +67,9 @@ class SymbolRules:
     limit_sell_down_rate: Decimal | None = None
     market_buy_up_rate: Decimal | None = None
     market_sell_down_rate: Decimal | None = None
+    #: ``filterType`` of each filter this version does not know ("" when sent empty): those
+    #: limits are not checked here (they are kept raw in ``SymbolInfo.unknown_filters``).
+    unapplied_filters: tuple[str, ...] = ()
 
     @classmethod
     def from_symbol(cls, info: SymbolInfo) -> SymbolRules:
@@ -99,6 +99,7 @@ class SymbolRules:
             limit_sell_down_rate=limit.sell_price_down_rate if limit else None,
             market_buy_up_rate=market.buy_price_up_rate if market else None,
             market_sell_down_rate=market.sell_price_down_rate if market else None,
+            unapplied_filters=tuple(str(f.get("filterType") or "") for f in info.unknown_filters),
         )
 
     # --- rounding ---------------------------------------------------------------
@@ -223,9 +224,8 @@ class SymbolRules:
 class RulesBook:
     """Every symbol's rules from the last ExchangeInfo, and whether it is time to refresh."""
 
-    def __init__(
-        self, ttl: float = DEFAULT_RULES_TTL, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+        """Trust a load for ``ttl`` seconds (``ClientConfig.rules_ttl``) by ``clock``."""
         self.ttl = ttl
         self._clock = clock
         self._rules: dict[str, SymbolRules] = {}

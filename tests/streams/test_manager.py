@@ -517,8 +517,8 @@ async def test_silent_private_link_is_replaced_and_reported(
 async def test_client_passes_stream_queue_size_and_reconnect_base_delay(
     make_client: Callable[..., HashKeyClient], server: StreamServer
 ) -> None:
-    assert ClientConfig("r", "s").stream_queue_size == DEFAULT_QUEUE_SIZE
-    assert ClientConfig("r", "s").reconnect_base_delay == DEFAULT_BASE_DELAY
+    assert ClientConfig().stream_queue_size == DEFAULT_QUEUE_SIZE
+    assert ClientConfig().reconnect_base_delay == DEFAULT_BASE_DELAY
     for bad in ({"stream_queue_size": 0}, {"stream_queue_size": 2.5}):
         with pytest.raises(InvalidParameterError) as info:
             make_client(**bad)
