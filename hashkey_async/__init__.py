@@ -114,6 +114,7 @@ from .rest.spot import RulesMode
 from .rules import RulesBook, SymbolRules
 from .streams.connection import ConnectionState, ConnectionStats, StateListener
 from .streams.subscription import Subscription
+from .tracking import JournalError, OrderJournal, OrderTracker, TrackedOrder
 
 __all__ = [
     "KLINE_INTERVALS",
@@ -169,6 +170,7 @@ __all__ = [
     "InDoubtOrders",
     "InsufficientBalanceError",
     "InvalidParameterError",
+    "JournalError",
     "Kline",
     "KlineUpdate",
     "Level",
@@ -188,10 +190,12 @@ __all__ = [
     "OrderAlreadyFilledError",
     "OrderCompletedError",
     "OrderError",
+    "OrderJournal",
     "OrderNotFoundError",
     "OrderRejectedError",
     "OrderRequest",
     "OrderStatus",
+    "OrderTracker",
     "OrderType",
     "PermissionDeniedError",
     "PriceFilter",
@@ -219,6 +223,7 @@ __all__ = [
     "TicketInfo",
     "TimeInForce",
     "TimestampError",
+    "TrackedOrder",
     "Trade",
     "TradeAmountFilter",
     "TradeFee",
