@@ -59,7 +59,8 @@ def test_run_all_quick_runs_every_benchmark_and_summarises(run_all: ModuleType) 
     results = run_all.parse_results(done.stdout)
     assert sorted(label for label, *_ in results) == sorted(EXPECTED)
     for label, value, target, verdict in results:
-        float(value.removesuffix("x").removesuffix(" MB").removesuffix(" s"))  # a number, whatever it is
+        number = value.removesuffix("x").removesuffix(" MB").removesuffix(" s")
+        float(number)  # a number, whatever it is
         assert target.split()[0] in ("<=", ">=", "<")
         assert verdict in ("met", "not met")
         assert EXPECTED[label] in done.stdout
