@@ -33,11 +33,12 @@ LAYERS: dict[str, int] = {
     "rules": 3,
     "rest": 4,
     "streams": 5,
-    "client": 6,
-    "": 7,  # the package itself: the public namespace
-    "testing": 8,
-    "cli": 9,
-    "__main__": 9,
+    "tracking": 6,
+    "client": 7,
+    "": 8,  # the package itself: the public namespace
+    "testing": 9,
+    "cli": 10,
+    "__main__": 10,
 }
 
 
@@ -174,13 +175,13 @@ def test_the_graph_sees_the_imports_it_must() -> None:
 
 def test_an_upward_import_is_reported() -> None:
     edges = {"hashkey_async.errors": {"hashkey_async.client"}, "hashkey_async.client": set()}
-    assert upward_imports(edges) == ["hashkey_async.errors (0) -> hashkey_async.client (6)"]
+    assert upward_imports(edges) == ["hashkey_async.errors (0) -> hashkey_async.client (7)"]
 
 
 def test_a_submodule_takes_its_package_row() -> None:
     assert layer_of("hashkey_async.rest.spot") == 4
-    assert layer_of("hashkey_async") == 7
-    assert layer_of("hashkey_async.testing.rest.spot") == 8
+    assert layer_of("hashkey_async") == 8
+    assert layer_of("hashkey_async.testing.rest.spot") == 9
     assert layer_of("hashkey_async.restless") is None  # a prefix of a name is not its package
 
 
