@@ -26,6 +26,7 @@ from .errors import (
     InsufficientBalanceError,
     InvalidParameterError,
     IPBannedError,
+    JournalError,
     OrderAlreadyCancelledError,
     OrderAlreadyFilledError,
     OrderCompletedError,
@@ -114,7 +115,7 @@ from .rest.spot import RulesMode
 from .rules import RulesBook, SymbolRules
 from .streams.connection import ConnectionState, ConnectionStats, StateListener
 from .streams.subscription import Subscription
-from .tracking import JournalError, OrderJournal, OrderTracker, TrackedOrder
+from .tracking import OrderJournal, OrderTracker, TrackedOrder
 
 __all__ = [
     "KLINE_INTERVALS",
