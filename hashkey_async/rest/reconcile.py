@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from ..backoff import backoff_ceiling
 from ..errors import (
     DuplicateOrderError,
     ExecutionStatusUnknown,
@@ -154,7 +155,7 @@ class ReconcilePolicy:
 def lookup_delays(policy: ReconcilePolicy) -> list[float]:
     """Seconds to wait before each lookup: ``[0, base, 2*base, ...]`` capped at ``max_delay``."""
     return [
-        0.0 if i == 0 else min(policy.max_delay, policy.base_delay * 2.0 ** (i - 1))
+        0.0 if i == 0 else backoff_ceiling(i - 1, policy.base_delay, policy.max_delay)
         for i in range(policy.lookups)
     ]
 

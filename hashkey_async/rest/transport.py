@@ -27,6 +27,7 @@ import msgspec
 from yarl import URL
 
 from ..auth import Credentials
+from ..backoff import full_jitter
 from ..clock import ServerClock
 from ..config import ClientConfig
 from ..errors import (
@@ -49,7 +50,7 @@ from ..ratelimit import THROTTLE_CODES, RateLimiter
 from ..signing import API_KEY_HEADER
 from .endpoints import SERVER_TIME, Endpoint, Security
 
-__all__ = ["ErrorBody", "Transport", "backoff_delay"]
+__all__ = ["ErrorBody", "Transport"]
 
 log = logging.getLogger("hashkey_async.rest")
 
@@ -82,11 +83,6 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
-
-
-def backoff_delay(attempt: int, base: float, cap: float, rand: Callable[[], float]) -> float:
-    """Full-jitter backoff: uniform in [0, min(cap, base * 2**attempt))."""
-    return rand() * min(cap, base * 2.0**attempt)
 
 
 class _Retryable(Exception):
@@ -228,7 +224,7 @@ class Transport:
             except _Retryable as retry:
                 if attempt >= self.config.max_retries:
                     raise retry.error from retry.__cause__
-                delay = backoff_delay(
+                delay = full_jitter(
                     attempt, self.config.retry_base_delay, self.config.retry_max_delay, self._rand
                 )
                 attempt += 1

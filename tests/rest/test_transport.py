@@ -45,7 +45,7 @@ from hashkey_async.rest.endpoints import (
     Endpoint,
     Security,
 )
-from hashkey_async.rest.transport import Transport, backoff_delay
+from hashkey_async.rest.transport import Transport
 from hashkey_async.signing import API_KEY_HEADER, sign, verify
 
 KEY = "tAQfOrPIZAhym0qHISRt8EFvxPemdBm5"
@@ -629,13 +629,10 @@ async def test_an_undecodable_listen_key_answer_is_not_quoted_in_the_error(
 # --- pure helpers ------------------------------------------------------------------
 
 
-def test_normalize_code_and_backoff() -> None:
+def test_normalize_code() -> None:
     assert normalize_code(1) == "0001" and normalize_code(-1021) == "-1021"
     assert normalize_code("0211") == "0211" and normalize_code(None) is None
     assert normalize_code(200) == "200" and normalize_code(0) == "0"
-    assert backoff_delay(0, 0.1, 2.0, lambda: 1.0) == pytest.approx(0.1)
-    assert backoff_delay(10, 0.1, 2.0, lambda: 1.0) == 2.0
-    assert backoff_delay(3, 0.1, 2.0, lambda: 0.0) == 0.0
 
 
 def test_server_time_model() -> None:
