@@ -9,7 +9,7 @@ import aiohttp
 from .auth import credentials_from, mask
 from .clock import ServerClock
 from .config import ENVIRONMENTS, ClientConfig, Environment
-from .ratelimit import RateLimiter
+from .ratelimit import Limiter, RateLimiter
 from .rest.account import AccountResource
 from .rest.market import MarketResource
 from .rest.spot import SpotResource
@@ -51,6 +51,7 @@ class HashKeyClient:
         reconnect_max_delay: float = 30.0,
         reconnect_base_delay: float = 0.5,
         stream_queue_size: int = 1024,
+        rate_limiter: Limiter | None = None,
     ) -> None:
         if environment not in ENVIRONMENTS:
             raise ValueError(
@@ -76,9 +77,16 @@ class HashKeyClient:
         )
         self._credentials = credentials_from(api_key, api_secret)
         self.clock = ServerClock()
-        self.limiter = RateLimiter(
-            order_rate, query_rate, weight_budget=weight_budget, margin=rate_limit_margin
+        # A limiter handed in (e.g. a RedisRateLimiter shared by several clients) stays the
+        # caller's: close() leaves it open.
+        self.limiter: Limiter = (
+            rate_limiter
+            if rate_limiter is not None
+            else RateLimiter(
+                order_rate, query_rate, weight_budget=weight_budget, margin=rate_limit_margin
+            )
         )
+        self.limiter.bind_key(self._credentials.api_key if self._credentials else None)
         self._transport = Transport(
             self.config, self._credentials, session=session, limiter=self.limiter, clock=self.clock
         )

@@ -46,7 +46,7 @@ from ..errors import (
     normalize_code,
 )
 from ..params import encode_query
-from ..ratelimit import THROTTLE_CODES, RateLimiter
+from ..ratelimit import THROTTLE_CODES, Limiter, RateLimiter
 from ..signing import API_KEY_HEADER
 from .endpoints import SERVER_TIME, Endpoint, Security
 
@@ -102,14 +102,14 @@ class Transport:
         credentials: Credentials | None,
         *,
         session: aiohttp.ClientSession | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         clock: ServerClock | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self.config = config
         self.credentials = credentials
-        self.limiter = limiter or RateLimiter(
+        self.limiter: Limiter = limiter or RateLimiter(
             config.order_rate,
             config.query_rate,
             weight_budget=config.weight_budget,
