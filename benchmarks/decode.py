@@ -1,7 +1,7 @@
 """Decode cost of one 200-level depth frame: our typed path vs msgspec untyped vs json vs ccxt.
 
 The same bytes go through:
-- ``typed``: ``PublicDecoder.decode`` - the stream's real path: envelope, routing key, ``Depth``
+- ``typed``: ``PublicDecoder.decode`` - the stream's real path: envelope, routing key, ``DepthUpdate``
   with 400 ``Level`` structs keeping exact price/quantity strings;
 - ``msgspec-untyped``: ``msgspec.json.decode`` into dicts and lists of strings;
 - ``json.loads``: the standard library;

@@ -6,9 +6,8 @@ properties on hot stream paths; unknown fields ignored; ids and timestamps
 accepted as string or int.
 
 Classes live by wire: ``models.market`` holds the REST answers of ``client.market``
-(``hashkey_async.models.market.Depth``, ``Trade``, ``Kline``), ``models.stream`` the
-WebSocket frames (``hashkey_async.models.stream.Depth``, ``Trade``, ``Kline``). Those
-three names exist in both, so ``hashkey_async`` exports neither; import them from here.
+(``Depth``, ``Trade``, ``Kline``), ``models.stream`` the WebSocket frames (``DepthUpdate``,
+``TradeUpdate``, ``KlineUpdate``); the stream names are exported by ``hashkey_async``.
 """
 
 __all__: list[str] = []

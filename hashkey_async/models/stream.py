@@ -6,9 +6,9 @@ terse keys are renamed so users read ``close``, not ``c``. Book levels stay exac
 their side, order type, status and time in force are the tolerant enums of ``hashkey_async.enums``
 (an unlisted value decodes into a pseudo-member, so it never breaks the stream).
 
-``Depth``, ``Trade`` and ``Kline`` here are the stream shapes; the REST answers of
-``client.market`` with the same names live in ``hashkey_async.models.market``. Only the
-unambiguous stream names (``Ticker``, ``Bbo``, the private events) are exported by ``hashkey_async``.
+The stream shapes are ``DepthUpdate``, ``TradeUpdate`` and ``KlineUpdate``, named apart from the
+REST answers of ``client.market`` (``Depth``, ``Trade``, ``Kline`` in ``models.market``), so every
+stream model is exported by ``hashkey_async``.
 """
 
 from __future__ import annotations
@@ -27,16 +27,16 @@ __all__ = [
     "Bbo",
     "Control",
     "CustodyAccountUpdate",
-    "Depth",
+    "DepthUpdate",
     "ExecutionReport",
     "FiatAccountUpdate",
-    "Kline",
+    "KlineUpdate",
     "PrivateEvent",
     "StreamGap",
     "StreamParams",
     "Ticker",
     "TicketInfo",
-    "Trade",
+    "TradeUpdate",
     "UnknownEvent",
     "V1Frame",
     "V2Frame",
@@ -46,7 +46,7 @@ __all__ = [
 # --- market data items (the ``data`` of a frame) --------------------------------------------
 
 
-class Depth(
+class DepthUpdate(
     msgspec.Struct,
     rename={
         "symbol": "s",
@@ -68,7 +68,7 @@ class Depth(
     exchange_id: int = 0
 
 
-class Trade(
+class TradeUpdate(
     msgspec.Struct,
     rename={"id": "v", "time": "t", "price": "p", "quantity": "q", "is_maker": "m"},
     gc=False,
@@ -82,7 +82,7 @@ class Trade(
     is_maker: bool = False
 
 
-class Kline(
+class KlineUpdate(
     msgspec.Struct,
     rename={
         "time": "t",
@@ -193,21 +193,21 @@ class V2DepthFrame(_V2, tag="depth"):
     """V2 depth frame."""
 
     TOPIC: ClassVar[str] = "depth"
-    data: Depth
+    data: DepthUpdate
 
 
 class V2TradeFrame(_V2, tag="trade"):
     """V2 trade frame."""
 
     TOPIC: ClassVar[str] = "trade"
-    data: Trade
+    data: TradeUpdate
 
 
 class V2KlineFrame(_V2, tag="kline"):
     """V2 kline frame."""
 
     TOPIC: ClassVar[str] = "kline"
-    data: Kline
+    data: KlineUpdate
 
 
 class V2TickerFrame(_V2, tag="realtimes"):
@@ -239,21 +239,21 @@ class V1DepthFrame(_V1, tag="depth"):
     """V1 depth frame."""
 
     TOPIC: ClassVar[str] = "depth"
-    data: list[Depth]
+    data: list[DepthUpdate]
 
 
 class V1TradeFrame(_V1, tag="trade"):
     """V1 trade frame (the first one carries the latest 60 trades)."""
 
     TOPIC: ClassVar[str] = "trade"
-    data: list[Trade]
+    data: list[TradeUpdate]
 
 
 class V1KlineFrame(_V1, tag="kline"):
     """V1 kline frame (subscribed as ``kline_$interval``, pushed as ``kline``)."""
 
     TOPIC: ClassVar[str] = "kline"
-    data: list[Kline]
+    data: list[KlineUpdate]
 
 
 class V1TickerFrame(_V1, tag="realtimes"):

@@ -50,7 +50,9 @@ class Endpoint(Generic[T]):
     The decoder is lax (``strict=False``) so ids and times that real servers send as
     strings (``"t": "1721909189304"``) still decode into ints. ``lenient``, if set, is
     tried (off the hot path) when that decoder fails, for answers whose shape may grow
-    in ways a typed decoder cannot follow (new filter types in exchangeInfo).
+    in ways a typed decoder cannot follow (new filter types in exchangeInfo). ``aliases``
+    are other paths the reference's own examples use for the same call: the offline
+    exchange serves them too, the client always sends ``path``.
     """
 
     name: str
@@ -61,6 +63,7 @@ class Endpoint(Generic[T]):
     bucket: Bucket
     model: Any
     lenient: Callable[[bytes], T] | None = field(default=None, repr=False, compare=False)
+    aliases: tuple[str, ...] = field(default=(), repr=False, compare=False)
     decoder: msgspec.json.Decoder[T] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -90,7 +93,8 @@ MERGED_DEPTH: Final = Endpoint[market.Depth]("merged_depth", "GET", "/quote/v1/d
 
 # --- Spot Trading ------------------------------------------------------------
 TEST_ORDER: Final = Endpoint[Empty]("test_order", "POST", "/api/v1/spot/orderTest", _T, 1, _O, Empty)
-CREATE_ORDER: Final = Endpoint[trading.Order]("create_order", "POST", "/api/v1.1/spot/order", _T, 1, _O, trading.Order)
+# The reference's "Signature Authentication" curl examples post orders to these two paths.
+CREATE_ORDER: Final = Endpoint[trading.Order]("create_order", "POST", "/api/v1.1/spot/order", _T, 1, _O, trading.Order, aliases=("/api/v1/spot/order", "/openapi/v1/order"))
 CREATE_ORDERS: Final = Endpoint[trading.BatchOrderResponse]("create_orders", "POST", "/api/v1.1/spot/batchOrders", _T, 1, _O, trading.BatchOrderResponse)
 CANCEL_ORDER: Final = Endpoint[trading.Order]("cancel_order", "DELETE", "/api/v1/spot/order", _T, 1, _O, trading.Order)
 CANCEL_OPEN_ORDERS: Final = Endpoint[trading.SuccessResponse]("cancel_open_orders", "DELETE", "/api/v1/spot/openOrders", _T, 1, _O, trading.SuccessResponse)
@@ -130,7 +134,7 @@ KEEPALIVE_LISTEN_KEY: Final = Endpoint[Empty]("keepalive", "PUT", "/api/v1/userD
 DELETE_LISTEN_KEY: Final = Endpoint[Empty]("delete", "DELETE", "/api/v1/userDataStream", _S, 1, _Q, Empty)
 # fmt: on
 
-#: All rows, keyed by (method, path): the offline exchange serves exactly these.
+#: All rows, keyed by (method, path): the offline exchange serves exactly these (and their aliases).
 ENDPOINTS: Final[dict[tuple[str, str], Endpoint[Any]]] = {
     (row.method, row.path): row for row in globals().values() if isinstance(row, Endpoint)
 }

@@ -22,7 +22,16 @@ import aiohttp
 
 from ..config import ClientConfig
 from ..errors import InvalidParameterError, StreamError
-from ..models.stream import Bbo, Control, Depth, Kline, PrivateEvent, StreamGap, Ticker, Trade
+from ..models.stream import (
+    Bbo,
+    Control,
+    DepthUpdate,
+    KlineUpdate,
+    PrivateEvent,
+    StreamGap,
+    Ticker,
+    TradeUpdate,
+)
 from ..rest.user_stream import UserStreamResource
 from .backoff import Backoff
 from .connection import Connection, ConnectionState, ConnectionStats, StateListener
@@ -60,7 +69,7 @@ class _RecentIds:
         self._ids: set[int] = set()
         self._order: deque[int] = deque(maxlen=size)
 
-    def fresh(self, trades: list[Trade]) -> list[Trade]:
+    def fresh(self, trades: list[TradeUpdate]) -> list[TradeUpdate]:
         """The trades not delivered yet, in order; remembers them."""
         ids, order = self._ids, self._order
         out = []
@@ -367,21 +376,21 @@ class StreamManager:
 
     def depth(
         self, symbol: str, *, version: int = 2, queue_size: int | None = None
-    ) -> Subscription[Depth]:
+    ) -> Subscription[DepthUpdate]:
         """Order book snapshots; a slow consumer gets the latest one (conflated)."""
         key = StreamKey("depth", _symbol(symbol))
         return self._public_sub(key, _version(version), Policy.CONFLATE, None, queue_size)
 
     def trades(
         self, symbol: str, *, version: int = 2, queue_size: int | None = None
-    ) -> Subscription[Trade]:
+    ) -> Subscription[TradeUpdate]:
         """Every public trade; a consumer past its bound gets ``StreamOverflowError``."""
         key = StreamKey("trade", _symbol(symbol))
         return self._public_sub(key, _version(version), Policy.RAISE, None, queue_size)
 
     def klines(
         self, symbol: str, interval: str, *, version: int = 2, queue_size: int | None = None
-    ) -> Subscription[Kline]:
+    ) -> Subscription[KlineUpdate]:
         """Candles of ``interval`` (``1m`` .. ``1M``); conflated to the latest per candle."""
         if interval not in KLINE_INTERVALS:
             raise InvalidParameterError("interval", f"must be one of {sorted(KLINE_INTERVALS)}")

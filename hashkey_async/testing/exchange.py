@@ -17,7 +17,7 @@ from aiohttp import web
 from ..client import HashKeyClient
 from . import rest_api, ws
 from .engine import Engine
-from .faults import Faults
+from .faults import CORRUPT_BODY, Faults
 from .feeds import MarketFeeds
 
 __all__ = ["ExchangeConfig", "OfflineExchange"]
@@ -186,6 +186,15 @@ class OfflineExchange:
         self.faults.fail_orders = count
         self.faults.fail_after_effect = after_effect
         self.faults.fail_status = status
+
+    def corrupt_next_order_answers(self, count: int, *, body: bytes = CORRUPT_BODY) -> None:
+        """Let the next ``count`` accepted order calls take effect, then answer 200 with ``body``.
+
+        The default body is not JSON; pass e.g. ``b'{"code": 0}'`` for JSON that lacks the
+        order's ids. Calls the engine rejects answer their error and do not count.
+        """
+        self.faults.corrupt_orders = count
+        self.faults.corrupt_body = body
 
     def rate_limit_storm(self, count: int) -> None:
         """Answer the next ``count`` signed requests with 429."""

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
-__all__ = ["Faults"]
+__all__ = ["CORRUPT_BODY", "Faults"]
+
+#: Default body of a corrupted order answer: a 200 whose body is not JSON.
+CORRUPT_BODY: Final = b"<html><body>upstream answered, proxy mangled it</body></html>"
 
 
 @dataclass
@@ -19,6 +23,11 @@ class Faults:
     fail_after_effect: bool = True
     #: HTTP status used for ``fail_orders`` answers.
     fail_status: int = 500
+    #: Answer the next N order calls that the engine accepts with HTTP 200 and
+    #: ``corrupt_body``: the call took effect, its answer cannot be decoded.
+    corrupt_orders: int = 0
+    #: Body of ``corrupt_orders`` answers (default: not JSON at all).
+    corrupt_body: bytes = CORRUPT_BODY
     #: Answer the next N signed requests with 429 whatever the buckets say (these 429s
     #: do not count towards the 418 ban).
     rate_limit_storm: int = 0

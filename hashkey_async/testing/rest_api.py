@@ -1,7 +1,8 @@
 """REST side of the offline exchange: every row of ``rest.endpoints.ENDPOINTS``.
 
 Each request goes through the checks of the reference, in this order: IP ban (418), API
-key (``X-HK-APIKEY``), injected 429 storm, per-key rate buckets ("Order Rate Limiting":
+key (``X-HK-APIKEY`` as the reference's samples send it, or ``X-APIKEY`` as its "Endpoint
+Security Types" table names it), injected 429 storm, per-key rate buckets ("Order Rate Limiting":
 10 orders/s, 2 queries/s -> 429, then 418 after ``ban_after`` 429s in a row), signature
 over the raw query string + raw body ("Signature Authentication"), timestamp window
 ("Time-base security requirement", -1021), then the endpoint's own parameter checks.
@@ -62,6 +63,8 @@ _ORDER_CALLS: Final = frozenset(
         ("DELETE", "/api/v1/spot/cancelOrderByIds"),
     }
 )
+#: Headers that may carry the API key, tried in this order.
+_KEY_HEADERS: Final = (API_KEY_HEADER, "X-APIKEY")
 _CHAINS: Final = {"BTC": ["Bitcoin"], "ETH": ["ETH"], "USDT": ["ETH", "Tron"], "USDC": ["ETH"]}
 #: Batch bodies: JSON numbers (prices, quantities) are read as exact Decimals, never floats.
 _json_decoder: Final = msgspec.json.Decoder(float_hook=Decimal)
@@ -283,12 +286,15 @@ class RestApi:
         }
 
     def install(self, app: web.Application) -> None:
-        """Add one route per row of ``ENDPOINTS``; a row without a handler is a bug."""
+        """Add one route per path (and alias) of each row of ``ENDPOINTS``; a row without a
+        handler is a bug."""
         missing = sorted(set(ENDPOINTS) - set(self._routes))
         if missing:
             raise RuntimeError(f"offline exchange has no handler for {missing}")
-        for (method, path), endpoint in ENDPOINTS.items():
-            app.router.add_route(method, path, self._make_handler(endpoint))
+        for endpoint in ENDPOINTS.values():
+            handle = self._make_handler(endpoint)
+            for path in (endpoint.path, *endpoint.aliases):
+                app.router.add_route(endpoint.method, path, handle)
 
     def _make_handler(self, endpoint: Endpoint[Any]) -> Callable[[web.Request], Any]:
         handler = self._routes[(endpoint.method, endpoint.path)]
@@ -308,13 +314,18 @@ class RestApi:
         try:
             user = self._admit(endpoint, request)
             call = self._parse(endpoint, request, body, user)
-            if (endpoint.method, endpoint.path) in _ORDER_CALLS and faults.fail_orders > 0:
+            order_call = (endpoint.method, endpoint.path) in _ORDER_CALLS
+            if order_call and faults.fail_orders > 0:
                 faults.fail_orders -= 1
                 if faults.fail_after_effect:
                     with contextlib.suppress(EngineError):
                         handler(call)
                 return _error(faults.fail_status, "-1001", "Internal error")
-            return web.json_response(handler(call))
+            answer = handler(call)
+            if order_call and faults.corrupt_orders > 0:
+                faults.corrupt_orders -= 1
+                return web.Response(body=faults.corrupt_body, content_type="application/json")
+            return web.json_response(answer)
         except EngineError as exc:
             return _error(exc.status, exc.code, exc.msg, exc.retry_after)
 
@@ -325,7 +336,8 @@ class RestApi:
         _refuse(self.gate.banned(ip, now))
         if not endpoint.security.needs_key:
             return None
-        user = self.engine.users.get(request.headers.get(API_KEY_HEADER, ""))
+        api_key = next((request.headers[h] for h in _KEY_HEADERS if h in request.headers), "")
+        user = self.engine.users.get(api_key)
         if user is None:
             raise EngineError("0102", "Invalid APIKey")
         faults = self.exchange.faults

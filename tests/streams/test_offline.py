@@ -11,15 +11,16 @@ import pytest
 
 from hashkey_async import (
     AccountUpdate,
+    DepthUpdate,
     ExecutionReport,
     HashKeyClient,
+    KlineUpdate,
     OrderStatus,
     OrderType,
     Side,
     StreamGap,
     TimeInForce,
 )
-from hashkey_async.models.stream import Depth, Kline
 from hashkey_async.streams.connection import ConnectionState
 from hashkey_async.testing import OfflineExchange
 
@@ -61,11 +62,11 @@ class States:
 async def test_live_feeds_v2_depth_and_v1_klines(client: HashKeyClient) -> None:
     async with asyncio.timeout(3):
         async for book in client.stream.depth("BTCUSDT"):
-            assert isinstance(book, Depth) and book.symbol == "BTCUSDT"
+            assert isinstance(book, DepthUpdate) and book.symbol == "BTCUSDT"
             assert book.bids[0].price < book.asks[0].price
             break
         async for candle in client.stream.klines("ETHUSDT", "1m", version=1):
-            assert isinstance(candle, Kline) and candle.symbol == "ETHUSDT"
+            assert isinstance(candle, KlineUpdate) and candle.symbol == "ETHUSDT"
             assert candle.low <= candle.close <= candle.high
             break
 

@@ -23,7 +23,7 @@ from hashkey_async import (
     TimeInForce,
     UnknownEvent,
 )
-from hashkey_async.models.stream import Control, Depth, Kline
+from hashkey_async.models.stream import Control, DepthUpdate, KlineUpdate
 from hashkey_async.streams.protocol import (
     Liveness,
     PrivateDecoder,
@@ -86,7 +86,7 @@ def test_v2_frames_decode_typed_and_route_by_key() -> None:
     key, items = decoder.decode(_enc(v2_depth("BTCUSDT", 1764659869550)))  # type: ignore[misc]
     assert key == StreamKey("depth", "BTCUSDT")
     (book,) = items
-    assert isinstance(book, Depth) and book.bids[0].raw_price == "86962.98"
+    assert isinstance(book, DepthUpdate) and book.bids[0].raw_price == "86962.98"
     assert book.bids[0].quantity == Decimal("0.00001") and book.version == "1764659869550_2"
     bbo_frame = {
         "topic": "bbo",
@@ -126,7 +126,7 @@ def test_v2_frames_decode_typed_and_route_by_key() -> None:
     }
     key, (kline,) = decoder.decode(_enc(kline_frame))  # type: ignore[misc]
     assert key == StreamKey("kline", "BTCUSDT", "1m")
-    assert isinstance(kline, Kline) and kline.high == Decimal("88947.72")
+    assert isinstance(kline, KlineUpdate) and kline.high == Decimal("88947.72")
     ticker_frame = {
         "topic": "realtimes",
         "params": {"symbol": "BTCUSDT"},

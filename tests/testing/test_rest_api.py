@@ -97,6 +97,9 @@ def test_every_endpoint_row_has_a_route() -> None:
         if route.resource is not None
     }
     assert set(ENDPOINTS) <= routes
+    aliases = {(row.method, alias) for row in ENDPOINTS.values() for alias in row.aliases}
+    assert ("POST", "/api/v1/spot/order") in aliases
+    assert aliases <= routes
 
 
 # --- a real server, raw requests ----------------------------------------------------------
@@ -123,8 +126,9 @@ class Raw:
         *,
         key: str | None = None,
         content_type: str | None = None,
+        key_header: str = "X-HK-APIKEY",
     ) -> tuple[int, Any, dict[str, str]]:
-        headers = {"X-HK-APIKEY": key or self.ex.api_key}
+        headers = {key_header: key or self.ex.api_key}
         if content_type:
             headers["Content-Type"] = content_type
         url = self.ex.rest_url + path + (f"?{query}" if query else "")
@@ -142,6 +146,7 @@ class Raw:
         secret: str | None = None,
         json_body: Any = None,
         timestamp: int | None = None,
+        key_header: str = "X-HK-APIKEY",
     ) -> tuple[int, Any]:
         query = self.query(params or {}, timestamp=timestamp)
         body = json.dumps(json_body).encode() if json_body is not None else b""
@@ -152,6 +157,7 @@ class Raw:
             f"{query}&signature={signature}",
             body,
             content_type="application/json" if json_body is not None else None,
+            key_header=key_header,
         )
         return status, data
 
@@ -173,6 +179,41 @@ async def test_unknown_or_missing_key_is_refused(raw_exchange: tuple[OfflineExch
     async with raw.session.get(ex.rest_url + "/api/v1/time") as response:
         assert response.status == 200
         assert abs((await response.json())["serverTime"] - ex.now_ms()) < 5000
+
+
+async def test_the_key_may_come_in_x_apikey_as_the_reference_table_names_it(
+    raw_exchange: tuple[OfflineExchange, Raw],
+) -> None:
+    ex, raw = raw_exchange
+    status, data = await raw.signed("GET", "/api/v1/account", key_header="X-APIKEY")
+    assert status == 200
+    assert {b["asset"] for b in data["balances"]} == set(ex.config.balances)
+    status, placed = await raw.signed(
+        "POST", "/api/v1.1/spot/order", LIMIT_ORDER, key_header="X-APIKEY"
+    )
+    assert (status, placed["status"]) == (200, "NEW")
+    # the header is still checked: an unknown key under either name is refused
+    for header in ("X-APIKEY", "X-HK-APIKEY"):
+        status, data, _ = await raw.send(
+            "GET", "/api/v1/account", raw.query({}), key="nope", key_header=header
+        )
+        assert (status, data["code"]) == (400, "0102")
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1.1/spot/order", "/api/v1/spot/order", "/openapi/v1/order"]
+)
+async def test_orders_are_created_on_every_path_the_reference_examples_use(
+    raw_exchange: tuple[OfflineExchange, Raw], path: str
+) -> None:
+    _, raw = raw_exchange
+    status, placed = await raw.signed("POST", path, {**LIMIT_ORDER, "newClientOrderId": "p1"})
+    assert (status, placed["clientOrderId"], placed["status"]) == (200, "p1", "NEW")
+    _, open_orders = await raw.signed("GET", "/api/v1/spot/openOrders")
+    assert [o["orderId"] for o in open_orders] == [placed["orderId"]]
+    # an alias runs the same checks as the canonical path
+    status, data = await raw.signed("POST", path, {**LIMIT_ORDER, "newClientOrderId": "p1"})
+    assert (status, data["code"]) == (400, "-1141")
 
 
 async def test_wrong_secret_and_tampered_query_fail_the_signature(
@@ -499,6 +540,49 @@ async def test_fail_next_orders_before_effect_answers_5xx_and_nothing_happens(
     status, _ = await raw.signed("GET", "/api/v1/spot/openOrders")  # queries are not order calls
     _, open_orders = await raw.signed("GET", "/api/v1/spot/openOrders")
     assert [o["orderId"] for o in open_orders] == [placed["orderId"]]
+
+
+async def _post_order_raw(raw: Raw, params: dict[str, Any]) -> tuple[int, bytes]:
+    """POST a signed order and return the status and the undecoded body."""
+    query = raw.query(params)
+    url = f"{raw.ex.rest_url}/api/v1.1/spot/order?{query}&signature={sign(raw.ex.api_secret, query, b'')}"
+    headers = {"X-HK-APIKEY": raw.ex.api_key}
+    async with raw.session.post(aiohttp.client.URL(url, encoded=True), headers=headers) as resp:
+        return resp.status, await resp.read()
+
+
+async def test_corrupt_next_order_answers_takes_effect_and_answers_an_undecodable_200(
+    raw_exchange: tuple[OfflineExchange, Raw],
+) -> None:
+    ex, raw = raw_exchange
+    ex.corrupt_next_order_answers(1)
+    # a call the engine rejects answers its error and does not use the fault up
+    status, body = await _post_order_raw(raw, {**LIMIT_ORDER, "price": "50000.001"})
+    assert (status, json.loads(body)["code"]) == (400, "0209")
+    status, body = await _post_order_raw(raw, {**LIMIT_ORDER, "newClientOrderId": "c1"})
+    assert status == 200
+    with pytest.raises(ValueError):
+        json.loads(body)
+    status, body = await _post_order_raw(raw, {**LIMIT_ORDER, "newClientOrderId": "c2"})
+    assert (status, json.loads(body)["clientOrderId"]) == (200, "c2")  # the switch counts down
+    _, open_orders = await raw.signed("GET", "/api/v1/spot/openOrders")
+    assert sorted(o["clientOrderId"] for o in open_orders) == ["c1", "c2"]
+
+
+async def test_corrupt_next_order_answers_can_send_json_without_the_order_ids(
+    raw_exchange: tuple[OfflineExchange, Raw],
+) -> None:
+    ex, raw = raw_exchange
+    ex.corrupt_next_order_answers(2, body=b'{"code": 0}')
+    status, body = await _post_order_raw(raw, {**LIMIT_ORDER, "newClientOrderId": "j1"})
+    assert (status, json.loads(body)) == (200, {"code": 0})
+    _, open_orders = await raw.signed("GET", "/api/v1/spot/openOrders")
+    [order] = open_orders
+    status, data = await raw.signed("DELETE", "/api/v1/spot/order", {"orderId": order["orderId"]})
+    assert (status, data) == (200, {"code": 0})  # cancels are order calls too
+    _, after = await raw.signed("GET", "/api/v1/spot/order", {"orderId": order["orderId"]})
+    assert after["status"] == "CANCELED"
+    assert ex.faults.corrupt_orders == 0
 
 
 async def test_a_second_account_trades_against_the_default_one(
