@@ -6,10 +6,12 @@ from .errors import (
     APIError,
     AuthenticationError,
     BadRequestError,
+    BatchStatusUnknown,
     DecodeError,
     DuplicateOrderError,
     ExecutionStatusUnknown,
     FilterError,
+    FilterViolation,
     HashKeyError,
     InsufficientBalanceError,
     InvalidParameterError,
@@ -46,8 +48,9 @@ from .models.stream import (
 )
 from .models.trading import Order
 from .orders import OrderRequest, build_order, new_client_order_id
-from .rest.reconcile import BatchStatusUnknown, InDoubtOrders, ReconcilePolicy
-from .rules import FilterViolation, SymbolRules
+from .rest.mock_transport import MockHandler, MockRequest, MockResponse, MockTransport
+from .rest.reconcile import InDoubtOrders, ReconcilePolicy
+from .rules import SymbolRules
 from .streams.connection import ConnectionState, ConnectionStats
 
 __all__ = [
@@ -75,6 +78,10 @@ __all__ = [
     "InsufficientBalanceError",
     "InvalidParameterError",
     "KlineUpdate",
+    "MockHandler",
+    "MockRequest",
+    "MockResponse",
+    "MockTransport",
     "Order",
     "OrderAlreadyCancelledError",
     "OrderAlreadyFilledError",

@@ -1,4 +1,4 @@
-"""``python -m hashkey_async``: see ``cli.py``."""
+"""``python -m hashkey_async``: see ``cli/``."""
 
 from .cli import main
 

@@ -12,6 +12,7 @@ from .config import ENVIRONMENTS, ClientConfig, Environment
 from .ratelimit import Limiter, RateLimiter
 from .rest.account import AccountResource
 from .rest.market import MarketResource
+from .rest.mock_transport import MockTransport
 from .rest.spot import SpotResource
 from .rest.subaccount import SubAccountResource
 from .rest.transport import Transport
@@ -27,6 +28,8 @@ class HashKeyClient:
 
     Use as ``async with HashKeyClient(key, secret) as client:``; ``close()`` is
     idempotent and releases every socket and task the client started.
+    ``transport=MockTransport(handler)`` answers the REST calls with a function instead of
+    the network (for tests: the handler sees the exact signed request).
     """
 
     def __init__(
@@ -51,6 +54,7 @@ class HashKeyClient:
         reconnect_max_delay: float = 30.0,
         reconnect_base_delay: float = 0.5,
         stream_queue_size: int = 1024,
+        transport: MockTransport | None = None,
         rate_limiter: Limiter | None = None,
     ) -> None:
         if environment not in ENVIRONMENTS:
@@ -88,7 +92,12 @@ class HashKeyClient:
         )
         self.limiter.bind_key(self._credentials.api_key if self._credentials else None)
         self._transport = Transport(
-            self.config, self._credentials, session=session, limiter=self.limiter, clock=self.clock
+            self.config,
+            self._credentials,
+            session=session,
+            limiter=self.limiter,
+            clock=self.clock,
+            mock=transport,
         )
         self.market = MarketResource(self._transport)
         self.spot = SpotResource(self._transport)

@@ -54,7 +54,8 @@ class ClientConfig:
     ws_ping_interval: float = 10.0
     listen_key_keepalive_interval: float = 1800.0
     reconnect_max_delay: float = 30.0
-    #: First reconnect delay ceiling (full jitter doubles it per failed attempt up to the max).
+    #: Ceiling of the second reconnect in a row (the first is immediate, jittered up to 0.1 s);
+    #: full jitter doubles it per further attempt up to the max.
     reconnect_base_delay: float = 0.5
     #: Items a stream subscriber may hold before its policy applies (per-call ``queue_size``).
     stream_queue_size: int = 1024

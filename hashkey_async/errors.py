@@ -1,39 +1,50 @@
-"""Every failure the SDK reports, and the one place that maps exchange answers onto them.
+"""Every exception the SDK raises, and the one place that maps exchange answers onto them.
 
 The tree::
 
-    HashKeyError
-    ├── AuthenticationError        missing/invalid key, bad signature, expired key (0001 sig, 0102, 0103, -1002)
+    HashKeyError                   every error carries status, code and endpoint (None where unknown)
+    ├── APIError                   the exchange answered with an error (status is the HTTP status)
+    │   ├── AuthenticationError    key refused: bad signature, invalid/expired key (0001 sig, 0102, 0103, -1002, 401);
+    │   │                          also raised before sending when the client has no key (status None)
+    │   ├── PermissionDeniedError  key lacks a permission, IP not whitelisted (0104, 0202, -1005, -3117, -1186, ...)
+    │   ├── RateLimitError         429, 0003, -1015, -3145, -1193 (and a bucket suspended after a 429)
+    │   │   └── IPBannedError      418: every call fails fast until the ban ends
+    │   ├── TimestampError         -1021: request outside recvWindow (the client resyncs and retries once)
+    │   ├── BadRequestError        malformed or invalid parameters (0001, -1004, -1130, -1115, ...)
+    │   │   └── FilterError        price/quantity/notional outside the symbol's rules (-1132..-1140, 0210, ...)
+    │   ├── OrderError             order-state failures
+    │   │   ├── OrderNotFoundError         0211, -1143
+    │   │   ├── OrderAlreadyFilledError    -1139
+    │   │   ├── OrderAlreadyCancelledError -1142
+    │   │   ├── OrderCompletedError        0212 (filled, cancelled or missing)
+    │   │   ├── DuplicateOrderError        -1141, -1024
+    │   │   └── OrderRejectedError         -2010, -1156, -1149, -2011, -1150, ...
+    │   ├── InsufficientBalanceError       0401, -4003
+    │   ├── WalletError                    withdraw/deposit/address/transfer failures (-1160..-1215, -4xxx, -5xxx)
+    │   └── ServerError                    -1000, -1001, unknown codes; a GET still failing 5xx after its retries
     ├── ExecutionStatusUnknown     5xx, -1006, -1007, -1146, timeouts on a call that may have taken effect (not GET)
+    │   └── BatchStatusUnknown     some orders of a batch may or may not have been placed
     ├── TransportError             the request never got an answer (connection refused, DNS, reset before send)
     ├── DecodeError                the server answered something we could not decode
-    ├── StreamError                a WebSocket stream failed in a way the supervisor reports to the user
-    │   └── StreamOverflowError    a never-drop subscriber fell behind its bound
-    └── APIError                   the exchange rejected the request (carries status, code, message)
-        ├── PermissionDeniedError  key lacks a permission, IP not whitelisted (0104, 0202, -1005, -3117, -1186, ...)
-        ├── RateLimitError         429, 0003, -1015, -3145, -1193 (and a bucket suspended after a 429)
-        │   └── IPBannedError      418: every call fails fast until the ban ends
-        ├── TimestampError         -1021: request outside recvWindow (the client resyncs and retries once)
-        ├── BadRequestError        malformed or invalid parameters (0001, -1004, -1130, -1115, ...)
-        │   └── FilterError        price/quantity/notional outside the symbol's rules (-1132..-1140, 0210, ...)
-        ├── OrderError             order-state failures
-        │   ├── OrderNotFoundError       0211, -1143
-        │   ├── OrderAlreadyFilledError  -1139
-        │   ├── OrderAlreadyCancelledError -1142
-        │   ├── OrderCompletedError      0212 (filled, cancelled or missing)
-        │   ├── DuplicateOrderError      -1141, -1024
-        │   └── OrderRejectedError       -2010, -1156, -1149, -2011, -1150, ...
-        ├── InsufficientBalanceError     0401, -4003
-        ├── WalletError                  withdraw/deposit/address/transfer failures (-1160..-1215, -4xxx, -5xxx)
-        └── ServerError                  -1000, -1001, unknown codes; a GET still failing 5xx after its retries
+    └── StreamError                a WebSocket stream failed in a way the supervisor reports to the user
+        └── StreamOverflowError    a never-drop subscriber fell behind its bound
 
-`ValueError` subclasses (`InvalidParameterError`) are raised for bad arguments before
-any request is sent; they sit outside the tree so ``except HashKeyError`` never hides a bug.
+    InvalidParameterError (ValueError)   a bad argument; nothing was sent
+    └── FilterViolation                  an order breaks the symbol's cached trading rules
+
+``except APIError`` catches every refusal the exchange answered with. An uncertain
+outcome (``ExecutionStatusUnknown``) sits outside it on purpose: the call may have taken
+effect, so it must not be handled like a rejection. ``InvalidParameterError`` is a
+``ValueError`` outside the tree, so ``except HashKeyError`` never hides a bug in the caller.
+
+The transport stamps ``method`` and ``path`` (the endpoint, never the query string, which
+carries the signature) on every error raised from a request; ``str(error)`` starts with it.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Final, Generic, TypeVar
 
 __all__ = [
     "AUTH_CODES",
@@ -43,10 +54,12 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchStatusUnknown",
     "DecodeError",
     "DuplicateOrderError",
     "ExecutionStatusUnknown",
     "FilterError",
+    "FilterViolation",
     "HashKeyError",
     "IPBannedError",
     "InsufficientBalanceError",
@@ -75,6 +88,8 @@ BODY_EXCERPT_CHARS: Final = 200
 #: Codes the exchange uses for success inside a body (after ``normalize_code``).
 SUCCESS_CODES: Final = frozenset({"0", "0000", "200"})
 
+OrderT = TypeVar("OrderT")
+
 
 def normalize_code(code: str | int | None) -> str | None:
     """An exchange code in the error table's spelling: ``211`` -> ``"0211"``, ``-1021`` -> ``"-1021"``.
@@ -89,8 +104,58 @@ def normalize_code(code: str | int | None) -> str | None:
     return str(code)
 
 
+def _answer(status: int | None, code: str | None, message: str) -> str:
+    """``HTTP 400 code=-1130 Illegal parameter``, leaving out what is not known."""
+    parts = [
+        f"HTTP {status}" if status is not None else "",
+        f"code={code}" if code else "",
+        message,
+    ]
+    return " ".join(part for part in parts if part)
+
+
 class HashKeyError(Exception):
-    """Root of every error the SDK raises about the exchange or the network."""
+    """Root of every error the SDK raises about the exchange or the network.
+
+    ``status`` (HTTP) and ``code`` (exchange) say what the answer was, ``method`` and
+    ``path`` which endpoint was called; each is ``None`` where there was no such thing.
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.method = method
+        self.path = path
+
+    @property
+    def endpoint(self) -> str | None:
+        """``"POST /api/v1/spot/order"``: the endpoint the failed call went to, if any."""
+        if self.method is None or self.path is None:
+            return None
+        return f"{self.method} {self.path}"
+
+    def at(self, method: str, path: str) -> None:
+        """Record the endpoint unless one is set already (the innermost call knows best)."""
+        if self.method is None:
+            self.method, self.path = method, path
+
+    @property
+    def detail(self) -> str:
+        """The message without the endpoint in front."""
+        return super().__str__()
+
+    def __str__(self) -> str:
+        endpoint = self.endpoint
+        return f"{endpoint}: {self.detail}" if endpoint else self.detail
 
 
 class InvalidParameterError(ValueError):
@@ -101,13 +166,12 @@ class InvalidParameterError(ValueError):
         self.field = field
 
 
-class AuthenticationError(HashKeyError):
-    """Credentials are missing, invalid, expired, or the signature was rejected."""
+class FilterViolation(InvalidParameterError):
+    """An order breaks one of the symbol's filters; ``filter`` names it (e.g. ``LOT_SIZE``)."""
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
+    def __init__(self, field: str, filter: str, message: str) -> None:
+        super().__init__(field, f"{message} ({filter})")
+        self.filter = filter
 
 
 class TransportError(HashKeyError):
@@ -132,13 +196,26 @@ class StreamOverflowError(StreamError):
 
 
 class APIError(HashKeyError):
-    """The exchange answered with an error code; ``status``, ``code`` and ``message`` say which."""
+    """The exchange answered with an error; ``status``, ``code`` and ``message`` say which."""
 
-    def __init__(self, status: int, code: str | None, message: str) -> None:
-        super().__init__(f"HTTP {status} code={code} {message}".rstrip())
-        self.status = status
-        self.code = code
+    def __init__(
+        self,
+        status: int | None,
+        code: str | None,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(
+            _answer(status, code, message), status=status, code=code, method=method, path=path
+        )
+        #: The exchange's own words (``msg`` of the answer).
         self.message = message
+
+
+class AuthenticationError(APIError):
+    """Credentials were refused (or are missing: then ``status`` is None and nothing was sent)."""
 
 
 class PermissionDeniedError(APIError):
@@ -176,11 +253,41 @@ class ExecutionStatusUnknown(HashKeyError):
         status: int | None = None,
         code: str | None = None,
         client_order_id: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
+        super().__init__(message, status=status, code=code, method=method, path=path)
         self.client_order_id = client_order_id
+
+
+class BatchStatusUnknown(ExecutionStatusUnknown, Generic[OrderT]):
+    """Some orders of a batch may or may not have been placed.
+
+    ``client_order_ids`` lists every order of the batch, ``known`` maps those the lookups
+    found to their ``Order``, and ``unknown`` lists the rest (each can be looked up later
+    with ``client.spot.get_order(client_order_id=...)``). Generic in the order type only
+    so this layer-0 module need not import the models.
+    """
+
+    def __init__(
+        self,
+        cause: ExecutionStatusUnknown,
+        client_order_ids: list[str],
+        known: Mapping[str, OrderT] | None = None,
+    ) -> None:
+        found = dict(known or {})
+        unknown = [cid for cid in client_order_ids if cid not in found]
+        super().__init__(
+            f"create_orders: outcome unknown for {len(unknown)} of {len(client_order_ids)}"
+            f" order(s) ({cause.detail})",
+            status=cause.status,
+            code=cause.code,
+            method=cause.method,
+            path=cause.path,
+        )
+        self.client_order_ids = client_order_ids
+        self.known = found
+        self.unknown = unknown
 
 
 class BadRequestError(APIError):
@@ -305,15 +412,13 @@ def error_for(
     if status == 429:
         return RateLimitError(status, code, message or "rate limited", retry_after=retry_after)
     if code in UNKNOWN_OUTCOME_CODES or status >= 500:
-        return ExecutionStatusUnknown(
-            f"HTTP {status} code={code} {message}".rstrip(), status=status, code=code
-        )
+        return ExecutionStatusUnknown(_answer(status, code, message), status=status, code=code)
     if (
         status == 401
         or code in AUTH_CODES
         or (code == "0001" and _SIGNATURE_HINT in message.lower())
     ):
-        return AuthenticationError(f"HTTP {status} code={code} {message}", status=status, code=code)
+        return AuthenticationError(status, code, message)
     cls = _CODE_TO_CLASS.get(code or "", ServerError)
     if cls is RateLimitError:
         return RateLimitError(status, code, message, retry_after=retry_after)

@@ -17,7 +17,7 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, Dec
 from typing import Final
 
 from .enums import OrderType, Side
-from .errors import InvalidParameterError
+from .errors import FilterViolation, InvalidParameterError
 from .models.market import (
     ExchangeInfo,
     LimitTradingFilter,
@@ -31,20 +31,12 @@ from .models.market import (
 from .orders import OrderRequest
 from .params import Number, encode_value, to_decimal
 
-__all__ = ["DEFAULT_RULES_TTL", "FilterViolation", "RulesBook", "SymbolRules"]
+__all__ = ["DEFAULT_RULES_TTL", "RulesBook", "SymbolRules"]
 
 #: Seconds a cached exchangeInfo is trusted before the next order refreshes it.
 DEFAULT_RULES_TTL: Final = 300.0
 
 _ONE: Final = Decimal(1)
-
-
-class FilterViolation(InvalidParameterError):
-    """An order breaks one of the symbol's filters; ``filter`` names it (e.g. ``LOT_SIZE``)."""
-
-    def __init__(self, field: str, filter: str, message: str) -> None:
-        super().__init__(field, f"{message} ({filter})")
-        self.filter = filter
 
 
 def _bound(value: Decimal | None) -> Decimal | None:

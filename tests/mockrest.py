@@ -1,37 +1,45 @@
-"""aioresponses helper: register answers by method + path and record every request in order."""
+"""Scripted answers for the client's MockTransport: register by method + path, record every request.
+
+The recorded requests are the package's ``MockRequest``: exact URL, query string, headers and
+body, as the client would send them. A request nothing was registered for fails the test.
+"""
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from dataclasses import dataclass
 
-from aioresponses import aioresponses
-from yarl import URL
+from hashkey_async import MockRequest, MockResponse, MockTransport
 
-__all__ = ["BASE", "Call", "Recorder"]
+__all__ = ["BASE", "Recorder", "UnexpectedRequest"]
 
 BASE = "http://hk.test"
 
 
-class Call:
-    """One recorded request: method, URL (aioresponses sorts its query), headers and body."""
+class UnexpectedRequest(AssertionError):
+    """The client sent a request no answer was registered for (not a transport failure)."""
 
-    def __init__(self, method: str, url: URL, kwargs: dict[str, Any]) -> None:
-        self.method = method
-        self.url = url
-        self.path = url.path
-        self.query = dict(url.query)
-        self.headers: dict[str, str] = dict(kwargs.get("headers") or {})
-        self.body: bytes | None = kwargs.get("data")
+
+@dataclass
+class _Route:
+    method: str
+    path: str
+    response: MockResponse
+    repeat: bool
+    exception: BaseException | None
 
 
 class Recorder:
-    """Registers mocked answers on ``mock`` and keeps the calls in arrival order."""
+    """A MockTransport (``transport``) answering registered routes in order; keeps ``calls``.
 
-    def __init__(self, mock: aioresponses, base: str = BASE) -> None:
-        self.mock = mock
+    Routes match on method and path (any query). The first matching route answers; a route
+    without ``repeat`` answers once and is then removed.
+    """
+
+    def __init__(self, base: str = BASE) -> None:
         self.base = base
-        self.calls: list[Call] = []
+        self.calls: list[MockRequest] = []
+        self._routes: list[_Route] = []
+        self.transport = MockTransport(self._answer)
 
     def on(
         self,
@@ -46,23 +54,26 @@ class Recorder:
         exception: BaseException | None = None,
         content_type: str = "application/json",
     ) -> None:
-        """Answer the next ``method path`` (any query) with this response."""
-
-        def record(url: URL, **kwargs: Any) -> None:
-            self.calls.append(Call(method, url, kwargs))
-
-        self.mock.add(
-            re.compile(rf"^{re.escape(self.base + path)}(\?.*)?$"),
-            method=method,
-            status=status,
-            payload=payload,
-            body=body,
-            headers=headers,
-            repeat=repeat,
-            exception=exception,  # type: ignore[arg-type]
-            content_type=content_type,
-            callback=record,
+        """Answer the next ``method path`` with this response (or raise ``exception``)."""
+        response = MockResponse(
+            status,
+            json=payload,
+            content=body,
+            headers={"Content-Type": content_type, **(headers or {})},
         )
+        self._routes.append(_Route(method, path, response, repeat, exception))
+
+    def _answer(self, request: MockRequest) -> MockResponse:
+        assert request.url.startswith(self.base + request.path), request.url
+        self.calls.append(request)
+        for route in self._routes:
+            if route.method == request.method and route.path == request.path:
+                if not route.repeat:
+                    self._routes.remove(route)
+                if route.exception is not None:
+                    raise route.exception
+                return route.response
+        raise UnexpectedRequest(f"no answer registered for {request.method} {request.path}")
 
     def paths(self) -> list[str]:
         """``"METHOD /path"`` of every call, in order."""

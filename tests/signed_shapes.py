@@ -1,16 +1,15 @@
-"""Helpers for exact request-shape tests of signed endpoints (aioresponses + mockrest)."""
+"""Helpers for exact request-shape tests of signed endpoints (the client's MockTransport)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
 
-from aioresponses import aioresponses
-from mockrest import BASE, Call, Recorder
+from mockrest import BASE, Recorder
 
-from hashkey_async import HashKeyClient
+from hashkey_async import HashKeyClient, MockRequest
 from hashkey_async.signing import API_KEY_HEADER, sign
 
 __all__ = ["KEY", "SECRET", "Case", "assert_signed", "mocked_client", "run_case"]
@@ -29,33 +28,29 @@ Case = tuple[
 ]
 
 
-@contextmanager
-def _recorder() -> Iterator[Recorder]:
-    with aioresponses() as mock:
-        yield Recorder(mock)
-
-
 @asynccontextmanager
 async def mocked_client() -> AsyncIterator[tuple[HashKeyClient, Recorder]]:
-    """A signed client on the mocked base URL (no time sync), and the request recorder."""
-    with _recorder() as rec:
-        async with HashKeyClient(KEY, SECRET, base_url=BASE, time_sync_interval=None) as client:
-            yield client, rec
+    """A signed client answered by a fresh Recorder's MockTransport (no time sync)."""
+    rec = Recorder()
+    async with HashKeyClient(
+        KEY, SECRET, base_url=BASE, time_sync_interval=None, transport=rec.transport
+    ) as client:
+        yield client, rec
 
 
-def assert_signed(call: Call, expected: list[tuple[str, str]], body: bytes = b"") -> None:
-    """``call`` carries exactly ``expected`` (+ recvWindow, timestamp, signature), signed in that order."""
+def assert_signed(call: MockRequest, expected: list[tuple[str, str]], body: bytes = b"") -> None:
+    """``call`` sends exactly ``expected``, then recvWindow, timestamp and signature, in that order.
+
+    The query is compared as sent, byte for byte, and the signature recomputed over it + body.
+    """
     assert call.headers[API_KEY_HEADER] == KEY
-    query = dict(call.query)
-    signature = query.pop("signature")
-    timestamp = query.pop("timestamp")
-    recv_window = query.pop("recvWindow")
-    assert query == dict(expected)
-    assert recv_window == "5000"
+    assert call.body == body
+    params = call.params
+    timestamp = params["timestamp"]
     assert timestamp.isdigit()
-    ordered = [*expected, ("recvWindow", recv_window), ("timestamp", timestamp)]
+    ordered = [*expected, ("recvWindow", "5000"), ("timestamp", timestamp)]
     text = "&".join(f"{key}={quote(value, safe='-_.~,')}" for key, value in ordered)
-    assert signature == sign(SECRET, text, body)
+    assert call.query == f"{text}&signature={sign(SECRET, text, body)}"
 
 
 async def run_case(case: Case) -> None:
@@ -65,6 +60,5 @@ async def run_case(case: Case) -> None:
         rec.on(method, path, payload=payload)
         result = await call(client)
     assert rec.paths() == [f"{method} {path}"]
-    assert rec.calls[0].body in (None, b"")
     assert_signed(rec.calls[0], expected)
     assert check(result), result

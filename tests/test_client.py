@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
-from aioresponses import aioresponses
 from mockrest import BASE, Recorder
 
 import hashkey_async
 from hashkey_async import AuthenticationError, HashKeyClient, HashKeyError, TransportError
 from hashkey_async.ratelimit import Bucket
+from hashkey_async.testing import OfflineExchange
 
 KEY = "myApiKey1234567890"
 SECRET = "superSecretValue-0123456789abcdef"
@@ -26,9 +27,14 @@ def no_env_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def mocked() -> Iterator[Recorder]:
-    with aioresponses() as mock:
-        yield Recorder(mock)
+def mocked() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+async def exchange() -> AsyncIterator[OfflineExchange]:
+    async with OfflineExchange() as running:
+        yield running
 
 
 async def test_environments_select_the_reference_urls() -> None:
@@ -75,7 +81,7 @@ async def test_in_doubt_record_is_exported_from_the_package() -> None:
 
 
 async def test_public_only_client_refuses_signed_calls_before_io(mocked: Recorder) -> None:
-    async with HashKeyClient(base_url=BASE) as client:
+    async with HashKeyClient(base_url=BASE, transport=mocked.transport) as client:
         with pytest.raises(AuthenticationError):
             await client.user_stream.create()
     assert mocked.calls == []
@@ -93,20 +99,27 @@ async def test_rates_are_configurable_and_wired_to_the_transport() -> None:
         assert client._transport.clock is client.clock
 
 
-async def test_caller_owned_session_is_used_and_left_open(mocked: Recorder) -> None:
-    mocked.on("GET", "/api/v1/ping", payload={})
-    async with aiohttp.ClientSession() as session:
-        client = HashKeyClient(base_url=BASE, session=session)
+async def test_caller_owned_session_is_used_and_left_open(exchange: OfflineExchange) -> None:
+    sent: list[str] = []
+
+    async def on_request_end(
+        _: aiohttp.ClientSession, __: SimpleNamespace, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        sent.append(f"{params.method} {params.url.path} {params.response.status}")
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    async with aiohttp.ClientSession(trace_configs=[trace]) as session:
+        client = HashKeyClient(base_url=exchange.rest_url, session=session)
         await client.market.ping()
         await client.close()
         await client.close()  # idempotent
         assert not session.closed
-    assert len(mocked.calls) == 1
+    assert sent == ["GET /api/v1/ping 200"]  # through the caller's session
 
 
-async def test_own_session_is_closed_and_close_is_idempotent(mocked: Recorder) -> None:
-    mocked.on("GET", "/api/v1/ping", payload={})
-    client = HashKeyClient(base_url=BASE)
+async def test_own_session_is_closed_and_close_is_idempotent(exchange: OfflineExchange) -> None:
+    client = HashKeyClient(base_url=exchange.rest_url)
     await client.market.ping()
     session = client._transport._session
     assert session is not None and not session.closed
@@ -114,15 +127,14 @@ async def test_own_session_is_closed_and_close_is_idempotent(mocked: Recorder) -
     await client.close()
     assert session.closed
     with pytest.raises(TransportError, match="closed"):
-        await client.market.ping()  # no new session is opened behind the user's back
-    assert len(mocked.calls) == 1
+        await client.market.ping()
+    assert client._transport._session is None  # no new session is opened behind the user's back
 
 
 async def test_own_session_is_closed_even_when_closing_the_streams_is_cancelled(
-    mocked: Recorder, monkeypatch: pytest.MonkeyPatch
+    exchange: OfflineExchange, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mocked.on("GET", "/api/v1/ping", payload={})
-    client = HashKeyClient(base_url=BASE)
+    client = HashKeyClient(base_url=exchange.rest_url)
     await client.market.ping()
     session = client._transport._session
     assert session is not None
@@ -153,9 +165,10 @@ async def test_no_log_line_or_error_contains_the_secret(
         status=400,
         payload={"code": "-1002", "msg": "Unauthorized"},
     )
-    async with HashKeyClient(KEY, SECRET, base_url=BASE) as client:
+    async with HashKeyClient(KEY, SECRET, base_url=BASE, transport=mocked.transport) as client:
         with pytest.raises(HashKeyError) as info:
             await client.user_stream.create()
+    assert mocked.paths() == ["GET /api/v1/time", "POST /api/v1/userDataStream"]
     assert isinstance(info.value, AuthenticationError)
     assert SECRET not in str(info.value) and SECRET not in repr(info.value)
     assert all(SECRET not in record.getMessage() for record in caplog.records)

@@ -7,6 +7,7 @@ import re
 import pytest
 from fixtures import reference_docs
 
+from hashkey_async import HashKeyClient, errors
 from hashkey_async.errors import (
     _CODE_TO_CLASS,
     AUTH_CODES,
@@ -15,9 +16,12 @@ from hashkey_async.errors import (
     APIError,
     AuthenticationError,
     BadRequestError,
+    BatchStatusUnknown,
+    DecodeError,
     DuplicateOrderError,
     ExecutionStatusUnknown,
     FilterError,
+    FilterViolation,
     HashKeyError,
     InsufficientBalanceError,
     InvalidParameterError,
@@ -30,10 +34,13 @@ from hashkey_async.errors import (
     PermissionDeniedError,
     RateLimitError,
     ServerError,
+    StreamError,
     TimestampError,
+    TransportError,
     WalletError,
     error_for,
 )
+from hashkey_async.testing import OfflineExchange
 
 _ROW = re.compile(r"^\| (-?\d{3,4}) \| (\d{3}) \| ([^|\n]*)")
 
@@ -75,43 +82,43 @@ def test_mapped_codes_all_come_from_the_reference() -> None:
     assert set(_CODE_TO_CLASS) <= {code for code, _, _ in ROWS}
 
 
-@pytest.mark.parametrize(
-    ("status", "code", "message", "cls"),
-    [
-        (400, "0001", "Incorrect signature", AuthenticationError),
-        (400, "0001", "Required field quantity missing or invalid", BadRequestError),
-        (400, "0102", "Invalid APIKey", AuthenticationError),
-        (400, "-1002", "Unauthorized operation", AuthenticationError),
-        (401, None, "", AuthenticationError),
-        (400, "0202", "Invalid IP", PermissionDeniedError),
-        (400, "0003", "Rate limit exceeded", RateLimitError),
-        (400, "-1015", "Too many new orders", RateLimitError),
-        (400, "-3145", "Please DO NOT submit request too frequently", RateLimitError),
-        (429, None, "", RateLimitError),
-        (418, None, "", IPBannedError),
-        (400, "-1021", "outside of the recvWindow", TimestampError),
-        (400, "-1006", "Execution status unknown", ExecutionStatusUnknown),
-        (400, "-1007", "Timeout waiting for response", ExecutionStatusUnknown),
-        (400, "-1146", "Order creation timeout", ExecutionStatusUnknown),
-        (500, None, "Internal Server Error", ExecutionStatusUnknown),
-        (503, "-1130", "", ExecutionStatusUnknown),
-        (400, "0211", "Order not found", OrderNotFoundError),
-        (400, "-1143", "Order not found on order book", OrderNotFoundError),
-        (400, "0212", "completed", OrderCompletedError),
-        (400, "-1139", "Order has been filled", OrderAlreadyFilledError),
-        (400, "-1142", "Order has been cancelled", OrderAlreadyCancelledError),
-        (400, "-1141", "Duplicate order", DuplicateOrderError),
-        (400, "-2010", "Limit maker order rejected", OrderRejectedError),
-        (400, "0401", "Insufficient asset", InsufficientBalanceError),
-        (400, "-4003", "Insufficient Balance", InsufficientBalanceError),
-        (400, "-1136", "Order quantity lower than the minimum", FilterError),
-        (400, "-1130", "Illegal parameter 'symbol'", BadRequestError),
-        (400, "-1164", "Withdraw failed", WalletError),
-        (400, "-1000", "An unknown error occurred", ServerError),
-        (400, "-7777", "a code the table does not know", ServerError),
-        (403, None, "Forbidden", PermissionDeniedError),
-    ],
-)
+FAMILY_CASES: list[tuple[int, str | None, str, type[HashKeyError]]] = [
+    (400, "0001", "Incorrect signature", AuthenticationError),
+    (400, "0001", "Required field quantity missing or invalid", BadRequestError),
+    (400, "0102", "Invalid APIKey", AuthenticationError),
+    (400, "-1002", "Unauthorized operation", AuthenticationError),
+    (401, None, "", AuthenticationError),
+    (400, "0202", "Invalid IP", PermissionDeniedError),
+    (400, "0003", "Rate limit exceeded", RateLimitError),
+    (400, "-1015", "Too many new orders", RateLimitError),
+    (400, "-3145", "Please DO NOT submit request too frequently", RateLimitError),
+    (429, None, "", RateLimitError),
+    (418, None, "", IPBannedError),
+    (400, "-1021", "outside of the recvWindow", TimestampError),
+    (400, "-1006", "Execution status unknown", ExecutionStatusUnknown),
+    (400, "-1007", "Timeout waiting for response", ExecutionStatusUnknown),
+    (400, "-1146", "Order creation timeout", ExecutionStatusUnknown),
+    (500, None, "Internal Server Error", ExecutionStatusUnknown),
+    (503, "-1130", "", ExecutionStatusUnknown),
+    (400, "0211", "Order not found", OrderNotFoundError),
+    (400, "-1143", "Order not found on order book", OrderNotFoundError),
+    (400, "0212", "completed", OrderCompletedError),
+    (400, "-1139", "Order has been filled", OrderAlreadyFilledError),
+    (400, "-1142", "Order has been cancelled", OrderAlreadyCancelledError),
+    (400, "-1141", "Duplicate order", DuplicateOrderError),
+    (400, "-2010", "Limit maker order rejected", OrderRejectedError),
+    (400, "0401", "Insufficient asset", InsufficientBalanceError),
+    (400, "-4003", "Insufficient Balance", InsufficientBalanceError),
+    (400, "-1136", "Order quantity lower than the minimum", FilterError),
+    (400, "-1130", "Illegal parameter 'symbol'", BadRequestError),
+    (400, "-1164", "Withdraw failed", WalletError),
+    (400, "-1000", "An unknown error occurred", ServerError),
+    (400, "-7777", "a code the table does not know", ServerError),
+    (403, None, "Forbidden", PermissionDeniedError),
+]
+
+
+@pytest.mark.parametrize(("status", "code", "message", "cls"), FAMILY_CASES)
 def test_families(status: int, code: str | None, message: str, cls: type[HashKeyError]) -> None:
     assert type(error_for(status, code, message)) is cls
 
@@ -129,16 +136,107 @@ def test_invalid_parameter_is_a_value_error_outside_the_tree() -> None:
     assert error.field == "price" and "price" in str(error)
 
 
+def _drawn_tree() -> dict[str, str]:
+    """class name -> parent name, read from the tree drawn in the errors module docstring."""
+    doc = errors.__doc__ or ""
+    drawing = doc[doc.index("The tree::") : doc.index("``except APIError``")]
+    parents: dict[str, str] = {}
+    stack: list[str] = []
+    for line in drawing.splitlines()[1:]:
+        match = re.match(r"^(\s*(?:[│ ]   )*)(?:[├└]── )?([A-Z]\w+)", line)
+        if not match:
+            continue
+        depth = (len(match.group(1)) - 4) // 4 + (1 if "──" in line[: match.end(1) + 4] else 0)
+        name = match.group(2)
+        if depth == 0:  # a root: its base is drawn in parentheses, or it is Exception
+            base = re.search(r"\((\w+)\)", line)
+            parents[name] = base.group(1) if base else "Exception"
+        else:
+            parents[name] = stack[depth - 1]
+        del stack[depth:]
+        stack.append(name)
+    return parents
+
+
 def test_the_tree_is_as_the_module_docstring_draws_it() -> None:
-    for cls in (
-        PermissionDeniedError,
-        RateLimitError,
-        TimestampError,
-        BadRequestError,
-        ServerError,
-        WalletError,
-    ):
-        assert issubclass(cls, APIError)
-    assert issubclass(IPBannedError, RateLimitError) and issubclass(FilterError, BadRequestError)
-    for cls in (AuthenticationError, ExecutionStatusUnknown):
-        assert issubclass(cls, HashKeyError) and not issubclass(cls, APIError)
+    drawn = _drawn_tree()
+    classes = {
+        name: obj
+        for name in errors.__all__
+        if isinstance(obj := getattr(errors, name), type) and issubclass(obj, BaseException)
+    }
+    assert set(drawn) == set(classes)  # every exception class is drawn, nothing else
+    for name, cls in classes.items():
+        assert cls.__bases__[0].__name__ == drawn[name], name
+
+
+def test_every_answer_of_the_exchange_is_an_api_error_except_an_uncertain_one() -> None:
+    assert issubclass(AuthenticationError, APIError)
+    assert not issubclass(ExecutionStatusUnknown, APIError)
+    assert issubclass(BatchStatusUnknown, ExecutionStatusUnknown)
+    assert issubclass(FilterViolation, InvalidParameterError)
+    for status, code, message, _ in FAMILY_CASES:
+        error = error_for(status, code, message)
+        assert isinstance(error, APIError) != isinstance(error, ExecutionStatusUnknown)
+
+
+def test_every_error_carries_status_code_and_endpoint() -> None:
+    error = error_for(400, "-1130", "Illegal parameter 'symbol'")
+    assert (error.status, error.code, error.endpoint) == (400, "-1130", None)
+    assert str(error) == "HTTP 400 code=-1130 Illegal parameter 'symbol'"
+    error.at("POST", "/api/v1/spot/order")
+    error.at("GET", "/api/v1/time")  # the first (innermost) stamp wins
+    assert (error.method, error.path) == ("POST", "/api/v1/spot/order")
+    assert error.endpoint == "POST /api/v1/spot/order"
+    assert str(error) == "POST /api/v1/spot/order: HTTP 400 code=-1130 Illegal parameter 'symbol'"
+    assert error.detail == "HTTP 400 code=-1130 Illegal parameter 'symbol'"
+    for plain in (TransportError("refused"), DecodeError("bad body"), StreamError("down")):
+        assert (plain.status, plain.code, plain.endpoint) == (None, None, None)
+        assert str(plain) == plain.detail
+
+
+def test_a_batch_error_keeps_its_cause_answer_and_endpoint() -> None:
+    cause = ExecutionStatusUnknown(
+        "HTTP 503", status=503, method="POST", path="/api/v1/spot/batchOrders"
+    )
+    error: BatchStatusUnknown[str] = BatchStatusUnknown(cause, ["a", "b"], {"a": "order-a"})
+    assert (error.status, error.endpoint) == (503, "POST /api/v1/spot/batchOrders")
+    assert error.known == {"a": "order-a"} and error.unknown == ["b"]
+    assert str(error).count("/api/v1/spot/batchOrders") == 1
+
+
+# --- the transport stamps the endpoint on what a real exchange answers --------------
+
+
+async def test_an_exchange_answer_carries_its_endpoint_but_no_query(
+    hashkey_exchange: OfflineExchange,
+) -> None:
+    async with hashkey_exchange.client() as client:
+        with pytest.raises(APIError) as info:
+            await client.spot.get_order(client_order_id="never-placed")
+    error = info.value
+    assert isinstance(error, OrderNotFoundError) and error.status == 400
+    assert (error.method, error.path, error.code) == ("GET", "/api/v1/spot/order", "0211")
+    assert str(error).startswith("GET /api/v1/spot/order: HTTP 400 code=0211")
+    assert "signature" not in str(error) and "never-placed" not in str(error)
+
+
+async def test_a_refused_key_is_an_api_error_with_its_endpoint(
+    hashkey_exchange: OfflineExchange,
+) -> None:
+    secret = "made-up-wrong-secret"
+    async with HashKeyClient(
+        hashkey_exchange.api_key, secret, base_url=hashkey_exchange.rest_url
+    ) as client:
+        with pytest.raises(APIError) as info:
+            await client.account.balances()
+    assert isinstance(info.value, AuthenticationError)
+    assert info.value.endpoint == "GET /api/v1/account" and info.value.status is not None
+    assert secret not in str(info.value) and "signature=" not in str(info.value)
+
+
+async def test_an_error_raised_before_sending_still_names_the_endpoint() -> None:
+    async with HashKeyClient(base_url="http://127.0.0.1:9") as client:
+        with pytest.raises(AuthenticationError) as info:
+            await client.account.balances()
+    assert info.value.endpoint == "GET /api/v1/account" and info.value.status is None

@@ -26,11 +26,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..backoff import backoff_ceiling
 from ..errors import (
+    BatchStatusUnknown,
     DuplicateOrderError,
     ExecutionStatusUnknown,
     HashKeyError,
@@ -45,7 +46,6 @@ from . import endpoints as E
 from .transport import Transport
 
 __all__ = [
-    "BatchStatusUnknown",
     "InDoubtOrders",
     "ReconcilePolicy",
     "lookup_delays",
@@ -61,33 +61,6 @@ Sleep = Callable[[float], Awaitable[None]]
 _LIST_LIMIT = 1000
 #: Batch orders still missing from the lists after every round get one lookup each, up to this many.
 _STRAGGLER_LOOKUPS = 3
-
-
-class BatchStatusUnknown(ExecutionStatusUnknown):
-    """Some orders of a batch may or may not have been placed.
-
-    ``client_order_ids`` lists every order of the batch, ``known`` maps those the lookups
-    found to their order, and ``unknown`` lists the rest (each can be looked up later with
-    ``client.spot.get_order(client_order_id=...)``).
-    """
-
-    def __init__(
-        self,
-        cause: ExecutionStatusUnknown,
-        client_order_ids: list[str],
-        known: Mapping[str, Order] | None = None,
-    ) -> None:
-        found = dict(known or {})
-        unknown = [cid for cid in client_order_ids if cid not in found]
-        super().__init__(
-            f"create_orders: outcome unknown for {len(unknown)} of {len(client_order_ids)}"
-            f" order(s) ({cause})",
-            status=cause.status,
-            code=cause.code,
-        )
-        self.client_order_ids = client_order_ids
-        self.known = found
-        self.unknown = unknown
 
 
 class InDoubtOrders:
@@ -259,9 +232,11 @@ async def _place_order(
                 return seen.order
     raise ExecutionStatusUnknown(
         f"create_order {cid}: outcome still unknown after reconciling ({uncertain})",
-        status=getattr(uncertain, "status", None),
-        code=getattr(uncertain, "code", None),
+        status=uncertain.status,
+        code=uncertain.code,
         client_order_id=cid,
+        method=E.CREATE_ORDER.method,
+        path=E.CREATE_ORDER.path,
     ) from uncertain
 
 

@@ -37,6 +37,7 @@ from ..errors import (
     DecodeError,
     ExecutionStatusUnknown,
     HashKeyError,
+    InvalidParameterError,
     IPBannedError,
     RateLimitError,
     ServerError,
@@ -49,6 +50,7 @@ from ..params import encode_query
 from ..ratelimit import THROTTLE_CODES, Limiter, RateLimiter
 from ..signing import API_KEY_HEADER
 from .endpoints import SERVER_TIME, Endpoint, Security
+from .mock_transport import MockTransport
 
 __all__ = ["ErrorBody", "Transport"]
 
@@ -106,7 +108,10 @@ class Transport:
         clock: ServerClock | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
+        mock: MockTransport | None = None,
     ) -> None:
+        if mock is not None and session is not None:
+            raise InvalidParameterError("transport", "give a MockTransport or a session, not both")
         self.config = config
         self.credentials = credentials
         self.limiter: Limiter = limiter or RateLimiter(
@@ -118,6 +123,7 @@ class Transport:
         self.clock = clock or ServerClock()
         self._session = session
         self._owns_session = session is None
+        self._mock = mock
         self._closed = False
         self._timeout = aiohttp.ClientTimeout(total=config.request_timeout)
         self._sleep = sleep
@@ -144,7 +150,7 @@ class Transport:
     def _credentials_for(self, endpoint: Endpoint[Any]) -> Credentials | None:
         """The credentials ``endpoint`` needs, or AuthenticationError when it needs absent ones."""
         if endpoint.security.needs_key and self.credentials is None:
-            raise AuthenticationError(f"{endpoint.name} needs an API key and secret")
+            raise AuthenticationError(None, None, f"{endpoint.name} needs an API key and secret")
         return self.credentials
 
     def build(
@@ -205,7 +211,18 @@ class Transport:
         """Call ``endpoint`` and return its decoded model, or raise from the error tree.
 
         GETs are retried on 5xx / transport failures; a -1021 answer resyncs and resends once.
+        Every error raised carries the endpoint (``error.method``, ``error.path``).
         """
+        try:
+            return await self._request(endpoint, params, json_body)
+        except HashKeyError as error:
+            error.at(endpoint.method, endpoint.path)
+            raise
+
+    async def _request(
+        self, endpoint: Endpoint[T], params: Mapping[str, object] | None, json_body: object
+    ) -> T:
+        """``request`` without the endpoint stamp: limits, time-sync, retries."""
         self._credentials_for(endpoint)
         signed = endpoint.security.signed
         if signed and self.clock.stale(self.config.time_sync_interval):
@@ -242,18 +259,22 @@ class Transport:
             if query
             else self.config.rest_url + endpoint.path
         )
-        session = self._get_session()
         try:
-            async with session.request(
-                endpoint.method,
-                URL(url, encoded=True),
-                data=body or None,
-                headers=headers or None,
-                timeout=self._timeout,
-            ) as response:
-                status = response.status
-                raw = await response.read()
-                retry_after = _retry_after(response.headers) if status != 200 else None
+            if self._mock is not None:
+                status, raw, retry_after = await self._mocked(
+                    self._mock, endpoint, url, headers, body
+                )
+            else:
+                async with self._get_session().request(
+                    endpoint.method,
+                    URL(url, encoded=True),
+                    data=body or None,
+                    headers=headers or None,
+                    timeout=self._timeout,
+                ) as response:
+                    status = response.status
+                    raw = await response.read()
+                    retry_after = _retry_after(response.headers) if status != 200 else None
         except aiohttp.ClientConnectorError as exc:
             error: HashKeyError = TransportError(f"{endpoint.name}: cannot connect: {exc.os_error}")
             if endpoint.idempotent:
@@ -274,6 +295,22 @@ class Transport:
             except (msgspec.DecodeError, msgspec.ValidationError) as exc:
                 return _decode_again(endpoint, raw, exc)
         return self._failure(endpoint, params, status, raw, retry_after)
+
+    async def _mocked(
+        self,
+        mock: MockTransport,
+        endpoint: Endpoint[Any],
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
+    ) -> tuple[int, bytes, float | None]:
+        """The seam: the MockTransport answers the exact request, within the request timeout."""
+        if self._closed:
+            raise TransportError("the client is closed")
+        async with asyncio.timeout(self.config.request_timeout):
+            response = await mock.handle(endpoint.method, url, headers, body)
+        status = response.status
+        return status, response.content, _retry_after(response.headers) if status != 200 else None
 
     def _failure(
         self,

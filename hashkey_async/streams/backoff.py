@@ -1,25 +1,44 @@
-"""Pure reconnect schedule (exponential backoff, full jitter, reset after a healthy link) and pacing.
+"""Pure reconnect schedule (immediate first retry, full jitter, reset on proof, connect cap) and pacing.
 
-Full jitter: the n-th retry waits ``uniform(0, min(cap, base * factor**n))``. The attempt counter
-resets only when the link that just dropped had stayed up ``healthy_after`` seconds, so a server
-that accepts and then drops at once is not hammered (unlike resetting after any handshake).
+- The first retry after a working link drops waits ``uniform(0, FIRST_RETRY_JITTER)``: almost at
+  once, yet links dropped together (a server restart) do not all come back in the same instant.
+- Every further retry in a row waits ``uniform(0, min(cap, base * factor**(n - 1)))`` (full jitter).
+- The run of retries resets on proof: the last link had resubscribed and delivered data. A link
+  that opens and drops without that proof keeps climbing the schedule.
+- Whatever the schedule says, at most ``max_connects`` connection attempts start in any
+  ``CONNECT_WINDOW`` seconds: a server that accepts, answers and drops at once cannot cause a
+  storm (the cap is the storm bound, per connection).
 """
 
 from __future__ import annotations
 
 import random
+from collections import deque
 from typing import Final
 
-__all__ = ["DEFAULT_BASE_DELAY", "DEFAULT_HEALTHY_AFTER", "Backoff", "Pacer"]
+from ..backoff import backoff_ceiling
+
+__all__ = [
+    "CONNECT_WINDOW",
+    "DEFAULT_BASE_DELAY",
+    "FIRST_RETRY_JITTER",
+    "MAX_CONNECTS",
+    "Backoff",
+    "Pacer",
+]
 
 DEFAULT_BASE_DELAY: Final = 0.5
-DEFAULT_HEALTHY_AFTER: Final = 30.0
+#: Ceiling of the first retry's random delay (seconds).
+FIRST_RETRY_JITTER: Final = 0.1
+#: Connection attempts allowed per connection in any ``CONNECT_WINDOW`` seconds.
+MAX_CONNECTS: Final = 20
+CONNECT_WINDOW: Final = 60.0
 
 
 class Backoff:
-    """Delay schedule for reconnects; feed it drops, it answers how long to wait."""
+    """Delay schedule for reconnects; tell it about attempts and drops, it says how long to wait."""
 
-    __slots__ = ("_rng", "attempt", "base", "cap", "factor", "healthy_after")
+    __slots__ = ("_attempts", "_rng", "attempt", "base", "cap", "factor", "window")
 
     def __init__(
         self,
@@ -27,27 +46,45 @@ class Backoff:
         *,
         base: float = DEFAULT_BASE_DELAY,
         factor: float = 2.0,
-        healthy_after: float = DEFAULT_HEALTHY_AFTER,
+        max_connects: int = MAX_CONNECTS,
+        window: float = CONNECT_WINDOW,
         rng: random.Random | None = None,
     ) -> None:
+        if max_connects < 1:
+            raise ValueError("max_connects must be at least 1")
         self.cap = cap
         self.base = base
         self.factor = factor
-        self.healthy_after = healthy_after
+        self.window = window
+        #: Retries in a row since the last proven link.
         self.attempt = 0
+        self._attempts: deque[float] = deque(maxlen=max_connects)
         self._rng = rng or random.Random()
 
-    def ceiling(self) -> float:
-        """Upper bound of the next delay."""
-        return min(self.cap, self.base * self.factor**self.attempt)
+    def connecting(self, now: float) -> None:
+        """A connection attempt starts at ``now`` (counts towards the connect cap)."""
+        self._attempts.append(now)
 
-    def next_delay(self, uptime: float) -> float:
-        """Delay before the next attempt after a link that stayed up ``uptime`` s (0: never up)."""
-        if uptime >= self.healthy_after:
+    def ceiling(self) -> float:
+        """Upper bound of the next delay before the connect cap applies."""
+        if self.attempt == 0:
+            return min(self.cap, FIRST_RETRY_JITTER)
+        return backoff_ceiling(self.attempt - 1, self.base, self.cap, self.factor)
+
+    def cap_wait(self, now: float) -> float:
+        """Seconds until another attempt fits under the connect cap (0.0 if it does now)."""
+        attempts = self._attempts
+        if len(attempts) < (attempts.maxlen or 0):
+            return 0.0
+        return max(0.0, attempts[0] + self.window - now)
+
+    def next_delay(self, now: float, *, proven: bool) -> float:
+        """Delay before the next attempt; ``proven`` if the link that just ended delivered data."""
+        if proven:
             self.attempt = 0
-        delay = self._rng.uniform(0.0, self.ceiling())
+        delay = self._rng.random() * self.ceiling()  # full jitter (``backoff.full_jitter``)
         self.attempt = min(self.attempt + 1, 64)
-        return delay
+        return max(delay, self.cap_wait(now))
 
 
 class Pacer:

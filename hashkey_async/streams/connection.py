@@ -22,6 +22,7 @@ import aiohttp
 
 from ..errors import AuthenticationError, PermissionDeniedError
 from .backoff import Backoff, Pacer
+from .health import DataWatch
 from .protocol import Liveness, ping_message
 
 __all__ = [
@@ -106,6 +107,10 @@ class Channel(Protocol):
         """Route one frame; return a reply to send at once (the pong to a server ping)."""
         ...
 
+    def stall_window(self) -> float | None:
+        """Seconds without data that mean a stall (``health.stall_window``), None: ping rule only."""
+        ...
+
     def opened(self, gap: tuple[int, int] | None) -> list[bytes]:
         """The link is open (``gap`` = ms since epoch of the outage); return messages to replay."""
         ...
@@ -142,6 +147,11 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _data_frames(stats: ConnectionStats) -> int:
+    """Frames that were neither a pong nor a server ping (market data, events, acks)."""
+    return stats.messages - stats.pongs_received - stats.server_pings
+
+
 class Connection:
     """Keeps one endpoint connected until ``close()``; owns every task and socket it makes."""
 
@@ -156,6 +166,7 @@ class Connection:
         listeners: list[StateListener],
         replay_rate: float = REPLAY_RATE,
         replay_burst: int = REPLAY_BURST,
+        proof_by_pong: bool = False,
     ) -> None:
         self.channel = channel
         self.stats = stats
@@ -166,6 +177,11 @@ class Connection:
         self._listeners = listeners
         self._replay_rate = replay_rate
         self._replay_burst = replay_burst
+        #: The private stream has nothing to replay and may carry no data for minutes: a pong
+        #: to our first ping proves its link. Public links prove themselves with data.
+        self._proof_by_pong = proof_by_pong
+        #: Proof count (``_proof_frames``) once the replay went out; None while it is going out.
+        self._proof_base: int | None = None
         self._outbox: asyncio.Queue[tuple[bytes, bool]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._kick: asyncio.Event = asyncio.Event()
@@ -233,8 +249,9 @@ class Connection:
         gap_started: int | None = None
         try:
             while not self._closing:
-                uptime = 0.0
+                proven = False
                 self._kick.clear()  # a restart asked for during the handshake applies to this link
+                self._backoff.connecting(time.monotonic())
                 try:
                     url = await self.channel.url()
                     if self._closing:  # close() arrived while the URL (listenKey) was made
@@ -259,7 +276,6 @@ class Connection:
                     if self._closing:  # close() raced the handshake and its cancel was lost
                         await _close_quietly(ws)
                         return
-                    opened_at = time.monotonic()
                     if first:
                         self.stats.connects += 1
                     else:
@@ -274,7 +290,9 @@ class Connection:
                         reason, server_closed = await self._serve(ws, replay)
                     finally:
                         await _close_quietly(ws)
-                    uptime = time.monotonic() - opened_at
+                    proven = (
+                        self._proof_base is not None and self._proof_frames() > self._proof_base
+                    )
                     self.stats.drops += 1
                     self.stats.last_drop_reason = reason
                     log.warning("stream %s dropped: %s", self.channel.name, reason)
@@ -284,7 +302,7 @@ class Connection:
                 if self._closing:
                     return
                 self._set_state(ConnectionState.RECONNECTING)
-                await asyncio.sleep(self._backoff.next_delay(uptime))
+                await asyncio.sleep(self._backoff.next_delay(time.monotonic(), proven=proven))
         finally:
             self._set_state(ConnectionState.CLOSED)
 
@@ -293,10 +311,9 @@ class Connection:
     ) -> tuple[str, bool]:
         """Run one open link until it drops; return why, and whether the server closed it."""
         liveness = Liveness(self._ping_interval, time.monotonic())
-        for message in replay:
-            self._outbox.put_nowait((message, True))
+        self._proof_base = None
         reader = asyncio.ensure_future(self._read(ws, liveness))
-        writer = asyncio.ensure_future(self._write(ws))
+        writer = asyncio.ensure_future(self._write(ws, replay))
         watchdog = asyncio.ensure_future(self._heartbeat(ws, liveness))
         kicked = asyncio.ensure_future(self._kick.wait())
         tasks = {reader, writer, watchdog, kicked}
@@ -349,8 +366,19 @@ class Connection:
             if msg.type is aiohttp.WSMsgType.ERROR:
                 return f"transport error: {msg.data!r}", False
 
-    async def _write(self, ws: aiohttp.ClientWebSocketResponse[bool]) -> None:
+    def _proof_frames(self) -> int:
+        stats = self.stats
+        return stats.messages - stats.server_pings if self._proof_by_pong else _data_frames(stats)
+
+    async def _write(self, ws: aiohttp.ClientWebSocketResponse[bool], replay: list[bytes]) -> None:
+        """Send the replay (paced), note where proof of the new link starts, then the outbox."""
         pacer = Pacer(self._replay_rate, self._replay_burst, time.monotonic())
+        for message in replay:
+            delay = pacer.delay(time.monotonic())
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await ws.send_str(message.decode())
+        self._proof_base = self._proof_frames()
         while True:
             message, paced = await self._outbox.get()
             if paced:
@@ -362,18 +390,29 @@ class Connection:
     async def _heartbeat(
         self, ws: aiohttp.ClientWebSocketResponse[bool], liveness: Liveness
     ) -> str:
-        """Ping every interval (reference, "Heartbeat check"); declare the link dead when silent."""
+        """Ping every interval (reference, "Heartbeat check"); declare the link dead when silent.
+
+        Two rules: no frame at all for two ping intervals (``Liveness``), and, while the link
+        carries a topic with a known cadence, no data for its stall window (``DataWatch``).
+        """
         interval = self._ping_interval
+        stats = self.stats
         next_ping = time.monotonic()
-        pongs_before = self.stats.pongs_received
+        pongs_before = stats.pongs_received
+        watch = DataWatch(next_ping, _data_frames(stats))
+        stall_window = self.channel.stall_window
         while True:
             now = time.monotonic()
-            if self.stats.pongs_received != pongs_before:
+            if stats.pongs_received != pongs_before:
                 liveness.pong_seen = True  # the server answers our pings: the plain window holds
             if liveness.is_dead(now):
                 return f"watchdog: no frame for {now - liveness.last_received:.2f}s"
+            window = stall_window()
+            if watch.stalled(now, _data_frames(stats), window):
+                return f"watchdog: no data for {watch.silence(now):.2f}s (stall window {window}s)"
             if now >= next_ping:
                 await ws.send_str(ping_message(_now_ms()).decode())
-                self.stats.pings_sent += 1
+                stats.pings_sent += 1
                 next_ping = now + interval
-            await asyncio.sleep(max(0.0, min(next_ping, liveness.deadline()) - time.monotonic()))
+            wake = min(next_ping, liveness.deadline(), watch.next_sample(now, window))
+            await asyncio.sleep(max(0.0, wake - time.monotonic()))

@@ -35,6 +35,7 @@ from ..models.stream import (
 from ..rest.user_stream import UserStreamResource
 from .backoff import Backoff
 from .connection import Connection, ConnectionState, ConnectionStats, StateListener
+from .health import CADENCE, stall_window
 from .protocol import (
     KLINE_INTERVALS,
     PUBLIC_TOPICS,
@@ -136,6 +137,15 @@ class PublicChannel:
             log.warning("stream %s: server error %s: %s", self.name, msg.code, msg.msg)
         return None
 
+    def stall_window(self) -> float | None:
+        """The stall window of the subscribed topics with a known cadence (None if none has)."""
+        version = self.version
+        return stall_window(
+            CADENCE[(version, key[0])]
+            for key in self.registry.live_keys()
+            if (version, key[0]) in CADENCE
+        )
+
     def forget(self, key: tuple[str, str, str]) -> None:
         """``key`` has no subscriber left: a later subscription starts from a fresh snapshot."""
         self._recent.pop(key, None)
@@ -198,6 +208,10 @@ class PrivateChannel:
             stats.pongs_received += 1
         elif msg.code not in _OK_CODES:
             log.warning("stream private: server error %s: %s", msg.code, msg.msg)
+        return None
+
+    def stall_window(self) -> float | None:
+        """Private events have no cadence: only the ping rule applies."""
         return None
 
     def opened(self, gap: tuple[int, int] | None) -> list[bytes]:
@@ -501,9 +515,7 @@ class StreamManager:
         stats = self.stats.setdefault(channel.name, ConnectionStats())
         config = self._config
         backoff = Backoff(
-            config.reconnect_max_delay,
-            base=min(self._base_delay, config.reconnect_max_delay),
-            healthy_after=max(3 * config.ws_ping_interval, config.reconnect_max_delay),
+            config.reconnect_max_delay, base=min(self._base_delay, config.reconnect_max_delay)
         )
         conn = Connection(
             channel,
@@ -512,6 +524,7 @@ class StreamManager:
             backoff=backoff,
             stats=stats,
             listeners=self._listeners,
+            proof_by_pong=isinstance(channel, PrivateChannel),
         )
         conn.start()
         return conn

@@ -15,7 +15,8 @@ CORRUPT_BODY: Final = b"<html><body>upstream answered, proxy mangled it</body></
 class Faults:
     """What the exchange should get wrong next. Set through ``OfflineExchange`` methods."""
 
-    #: Stop sending frames and stop answering pings on every stream (half-open link).
+    #: Stop sending frames and stop answering pings on every stream (half-open link); requests
+    #: (subscriptions) still take effect, so data flows again the moment the stall ends.
     stalled: bool = False
     #: Answer the next N order calls (create, batch create, and every cancel) with a 5xx.
     fail_orders: int = 0

@@ -500,8 +500,8 @@ class StreamHub:
             helpers.append(self._spawn(self._heartbeat(conn)))
         try:
             async for msg in ws:
-                if self.exchange.faults.stalled:
-                    continue
+                # A stall silences the server, but requests still take effect (a frozen server
+                # reads its socket buffer when it resumes): their answers are what is swallowed.
                 conn.last_heard = time.monotonic()
                 if msg.type is WSMsgType.TEXT or msg.type is WSMsgType.BINARY:
                     self._on_request(conn, msg.data)

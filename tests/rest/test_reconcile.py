@@ -18,13 +18,13 @@ import pytest
 from aiohttp import web
 
 from hashkey_async import (
+    BatchStatusUnknown,
     ExecutionStatusUnknown,
     HashKeyClient,
     InsufficientBalanceError,
     OrderStatus,
 )
 from hashkey_async.rest.reconcile import (
-    BatchStatusUnknown,
     InDoubtOrders,
     ReconcilePolicy,
     lookup_delays,

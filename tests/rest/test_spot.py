@@ -28,10 +28,10 @@ from hashkey_async import (
     TimeInForce,
     build_order,
 )
-from hashkey_async.errors import FilterError, InsufficientBalanceError
+from hashkey_async.errors import BatchStatusUnknown, FilterError, InsufficientBalanceError
 from hashkey_async.models.trading import BatchOrderResponse, CancelByIdsResponse
 from hashkey_async.rest import endpoints as E
-from hashkey_async.rest.reconcile import BatchStatusUnknown, ReconcilePolicy
+from hashkey_async.rest.reconcile import ReconcilePolicy
 
 # --- reference example payloads ("Spot Trading"), verbatim -----------------------------
 
@@ -87,6 +87,7 @@ CANCEL_ALL = {
 }
 
 CANCEL_IDS_OK = {"code": "0000", "result": []}
+NOT_FOUND = {"code": "0211", "msg": "Order not found"}
 CANCEL_IDS_FAILED = {
     "code": "0000",
     "result": [
@@ -443,7 +444,7 @@ async def test_create_order_generates_a_client_order_id() -> None:
     async with mocked_client() as (client, rec):
         rec.on("POST", "/api/v1.1/spot/order", payload=CREATE)
         await client.spot.create_order(**GOOD_LIMIT)
-    cid = rec.calls[0].query["newClientOrderId"]
+    cid = rec.calls[0].params["newClientOrderId"]
     assert cid.startswith("hka-") and len(cid) <= 255
 
 
@@ -468,8 +469,7 @@ async def test_create_orders_sends_a_signed_json_array() -> None:
     (call,) = rec.calls
     assert call.path == "/api/v1.1/spot/batchOrders"
     assert call.headers["Content-Type"] == "application/json"
-    assert call.body is not None
-    assert json.loads(call.body) == [
+    expected = [
         {
             "symbol": "BTCUSD",
             "side": "SELL",
@@ -488,6 +488,9 @@ async def test_create_orders_sends_a_signed_json_array() -> None:
             "timeInForce": "IOC",
         },
     ]
+    # the exact bytes, keys in the order the reference lists them, no spaces
+    assert call.body == json.dumps(expected, separators=(",", ":")).encode()
+    assert call.json() == expected
     assert_signed(call, [], call.body)  # query: recvWindow, timestamp; signed over query + body
     assert isinstance(result, BatchOrderResponse)
     assert [o.order_id for o in result.orders] == [1563289422480390912, 1563289422622997248]
@@ -499,7 +502,6 @@ async def test_create_orders_generates_client_ids_for_every_order() -> None:
     async with mocked_client() as (client, rec):
         rec.on("POST", "/api/v1.1/spot/batchOrders", payload=BATCH)
         await client.spot.create_orders([GOOD_LIMIT, GOOD_LIMIT])
-    assert rec.calls[0].body is not None
     ids = [item["newClientOrderId"] for item in json.loads(rec.calls[0].body)]
     assert len(set(ids)) == 2 and all(cid.startswith("hka-") for cid in ids)
 
@@ -705,8 +707,8 @@ async def test_rules_round_rounds_before_sending_and_caches_exchange_info() -> N
         "POST /api/v1.1/spot/order",
         "POST /api/v1.1/spot/order",
     ]
-    assert (rec.calls[1].query["quantity"], rec.calls[1].query["price"]) == ("0.1234", "28000.01")
-    assert rec.calls[2].query["price"] == "28000.02"
+    assert (rec.calls[1].params["quantity"], rec.calls[1].params["price"]) == ("0.1234", "28000.01")
+    assert rec.calls[2].params["price"] == "28000.02"
 
 
 async def test_rules_check_refuses_without_sending_the_order() -> None:
@@ -739,12 +741,14 @@ async def test_uncertain_batch_is_never_resent_and_lists_every_client_id(
     async with mocked_client() as (client, rec):
         client.spot.reconcile = ReconcilePolicy(lookups=0)  # lookups: see test_reconcile.py
         rec.on("POST", "/api/v1.1/spot/batchOrders", status=status, payload=payload, repeat=True)
+        rec.on("GET", "/api/v1/spot/order", status=400, payload=NOT_FOUND, repeat=True)
         with pytest.raises(BatchStatusUnknown) as info:
             await client.spot.create_orders([GOOD_LIMIT, {**GOOD_LIMIT, "client_order_id": "b2"}])
     assert isinstance(info.value, ExecutionStatusUnknown)
-    assert len(rec.calls) == 1
-    assert rec.calls[0].body is not None
-    sent = [item["newClientOrderId"] for item in json.loads(rec.calls[0].body)]
+    # sent once, never again; each order then looked up by its client id
+    assert rec.paths() == ["POST /api/v1.1/spot/batchOrders"] + ["GET /api/v1/spot/order"] * 2
+    sent = [item["newClientOrderId"] for item in rec.calls[0].json()]
+    assert [call.params["origClientOrderId"] for call in rec.calls[1:]] == sorted(sent)
     assert info.value.client_order_ids == sent and sent[1] == "b2"
     assert info.value.unknown == sent and info.value.known == {}
     assert list(client.spot.in_doubt) == sent

@@ -11,7 +11,6 @@ from decimal import Decimal
 import aiohttp
 import pytest
 from aiohttp import web
-from aioresponses import aioresponses
 from fakeclock import FakeClock
 from mockrest import BASE, Recorder
 
@@ -66,9 +65,15 @@ KEYED_GET = Endpoint[Empty](
 
 
 class Harness:
-    """A transport on a fake clock, with recorded backoff sleeps and mid-range jitter."""
+    """A transport answered by ``mocked`` on a fake clock, recording backoff sleeps, mid jitter."""
 
-    def __init__(self, clock: FakeClock, credentials: Credentials | None, **config: object) -> None:
+    def __init__(
+        self,
+        clock: FakeClock,
+        credentials: Credentials | None,
+        mocked: Recorder,
+        **config: object,
+    ) -> None:
         self.sleeps: list[float] = []
         self.clock = clock
         self.transport = Transport(
@@ -78,6 +83,7 @@ class Harness:
             clock=ServerClock(wall=lambda: WALL, monotonic=clock),
             sleep=self._sleep,
             rand=lambda: 0.5,
+            mock=mocked.transport,
         )
 
     async def _sleep(self, delay: float) -> None:
@@ -85,16 +91,15 @@ class Harness:
 
 
 @pytest.fixture
-async def harness(fake_clock: FakeClock) -> AsyncIterator[Harness]:
-    h = Harness(fake_clock, Credentials(KEY, SECRET))
-    yield h
-    await h.transport.close()
+def mocked() -> Recorder:
+    return Recorder()
 
 
 @pytest.fixture
-def mocked() -> AsyncIterator[Recorder]:
-    with aioresponses() as mock:
-        yield Recorder(mock)
+async def harness(fake_clock: FakeClock, mocked: Recorder) -> AsyncIterator[Harness]:
+    h = Harness(fake_clock, Credentials(KEY, SECRET), mocked)
+    yield h
+    await h.transport.close()
 
 
 def server_time(offset_ms: int = 0) -> dict[str, int]:
@@ -112,9 +117,9 @@ async def test_public_get_has_no_key_no_signature_no_sync(
     assert isinstance(book, Depth) and book.bids[0].price == Decimal("1.10")
     [call] = mocked.calls
     assert (call.method, call.path) == ("GET", "/quote/v1/depth")
-    assert call.query == {"symbol": "BTCUSDT", "limit": "5"}
+    assert call.query == "symbol=BTCUSDT&limit=5"
     assert API_KEY_HEADER not in call.headers
-    assert call.body is None
+    assert call.body == b""
 
 
 async def test_signed_get_syncs_then_signs_with_server_time(
@@ -127,14 +132,9 @@ async def test_signed_get_syncs_then_signs_with_server_time(
     time_call, call = mocked.calls
     assert API_KEY_HEADER not in time_call.headers
     assert call.headers[API_KEY_HEADER] == KEY
-    stamp = str(WALL_MS + 2500)
-    assert call.query == {
-        "orderId": "12",
-        "symbol": "ETHUSDT",
-        "recvWindow": "5000",
-        "timestamp": stamp,
-        "signature": sign(SECRET, f"orderId=12&symbol=ETHUSDT&recvWindow=5000&timestamp={stamp}"),
-    }
+    signed = f"orderId=12&symbol=ETHUSDT&recvWindow=5000&timestamp={WALL_MS + 2500}"
+    assert call.query == f"{signed}&signature={sign(SECRET, signed)}"
+    assert call.body == b"" and "Content-Type" not in call.headers
 
 
 async def test_post_sends_params_in_query_and_signs_query_plus_json_body(
@@ -150,7 +150,8 @@ async def test_post_sends_params_in_query_and_signs_query_plus_json_body(
     assert call.body == b'[{"price":"1.50","quantity":"2"}]'
     assert call.headers["Content-Type"] == "application/json"
     query = f"symbol=BTCUSDT&recvWindow=5000&timestamp={WALL_MS}"
-    assert call.query["signature"] == sign(SECRET, query, call.body)
+    assert call.query == f"{query}&signature={sign(SECRET, query, call.body)}"
+    assert call.headers[API_KEY_HEADER] == KEY
 
 
 async def test_keyed_unsigned_endpoint_sends_key_but_no_signature(
@@ -160,7 +161,7 @@ async def test_keyed_unsigned_endpoint_sends_key_but_no_signature(
     await harness.transport.request(KEYED_GET, {"symbol": "X"})
     [call] = mocked.calls
     assert call.headers[API_KEY_HEADER] == KEY
-    assert call.query == {"symbol": "X"}
+    assert call.query == "symbol=X"
 
 
 async def test_exact_query_bytes_on_the_wire_verify_against_the_signature() -> None:
@@ -227,7 +228,7 @@ async def test_exact_query_bytes_on_the_wire_verify_against_the_signature() -> N
 async def test_keyed_calls_without_credentials_fail_before_any_io(
     fake_clock: FakeClock, mocked: Recorder, endpoint: Endpoint[Empty]
 ) -> None:
-    h = Harness(fake_clock, None)
+    h = Harness(fake_clock, None, mocked)
     with pytest.raises(AuthenticationError):
         await h.transport.request(endpoint, {"symbol": "X"})
     assert mocked.calls == []
@@ -479,7 +480,7 @@ async def test_order_count_limit_minus_1193_does_not_pause(
 async def test_418_bans_every_call_until_the_ban_ends(
     fake_clock: FakeClock, mocked: Recorder
 ) -> None:
-    h = Harness(fake_clock, Credentials(KEY, SECRET), ip_ban_seconds=30.0)
+    h = Harness(fake_clock, Credentials(KEY, SECRET), mocked, ip_ban_seconds=30.0)
     h.transport.clock.update(WALL_MS, WALL_MS, WALL_MS)
     mocked.on("GET", "/quote/v1/depth", status=418, body="banned")
     mocked.on("GET", "/quote/v1/depth", payload={"t": 3})
@@ -527,8 +528,8 @@ async def test_minus_1021_resyncs_once_and_resends_with_a_new_timestamp(
         "GET /api/v1/time",
         "POST /api/v1/probe/order",
     ]
-    assert mocked.calls[1].query["timestamp"] == str(WALL_MS)
-    assert mocked.calls[3].query["timestamp"] == str(WALL_MS - 9000)
+    assert mocked.calls[1].params["timestamp"] == str(WALL_MS)
+    assert mocked.calls[3].params["timestamp"] == str(WALL_MS - 9000)
 
 
 async def test_a_second_minus_1021_is_raised(harness: Harness, mocked: Recorder) -> None:
@@ -546,7 +547,7 @@ async def test_a_second_minus_1021_is_raised(harness: Harness, mocked: Recorder)
 
 
 async def test_sync_is_lazy_shared_and_periodic(fake_clock: FakeClock, mocked: Recorder) -> None:
-    h = Harness(fake_clock, Credentials(KEY, SECRET), time_sync_interval=10.0)
+    h = Harness(fake_clock, Credentials(KEY, SECRET), mocked, time_sync_interval=10.0)
     mocked.on("GET", "/api/v1/time", payload=server_time(), repeat=True)
     mocked.on("GET", "/api/v1/probe", payload={}, repeat=True)
     mocked.on("GET", "/quote/v1/depth", payload={}, repeat=True)
@@ -568,7 +569,7 @@ async def test_failed_sync_does_not_block_signed_calls(harness: Harness, mocked:
     await harness.transport.request(SIGNED_GET)
     await harness.transport.request(SIGNED_GET)  # no new attempt until the interval passes
     assert mocked.paths() == ["GET /api/v1/time"] * 3 + ["GET /api/v1/probe"] * 2
-    assert mocked.calls[-1].query["timestamp"] == str(WALL_MS)
+    assert mocked.calls[-1].params["timestamp"] == str(WALL_MS)
 
 
 def test_clock_offset_is_measured_at_the_round_trip_midpoint() -> None:

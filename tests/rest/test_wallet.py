@@ -196,7 +196,7 @@ async def test_withdraw_generates_a_client_order_id_and_reports_it_when_uncertai
         rec.on("POST", "/api/v1/account/withdraw", status=502, body="bad gateway")
         with pytest.raises(ExecutionStatusUnknown) as info:
             await client.wallet.withdraw("USDT", ADDR, Decimal("1.5"), "ETH")
-    sent = rec.calls[0].query["clientOrderId"]
+    sent = rec.calls[0].params["clientOrderId"]
     assert sent.startswith("hka-")
     assert info.value.client_order_id == sent
     assert len(rec.calls) == 1  # a withdrawal is never resent automatically

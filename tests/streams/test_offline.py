@@ -228,3 +228,59 @@ async def test_v1_trades_resubscription_snapshot_delivers_no_trade_twice(
     assert len(set(ids)) == len(ids)
     assert ids == sorted(ids)  # nothing replayed out of order either
     assert client.stream.stats["public-v1"].reconnects == 1
+
+
+# --- healing ------------------------------------------------------------------------------
+
+
+async def _book_after(books: Any, ms: int) -> DepthUpdate:
+    """The first book the exchange made after its clock read ``ms``."""
+    while (book := await books.get()).time <= ms:
+        pass
+    return book  # type: ignore[no-any-return]
+
+
+async def test_cadence_stall_is_detected_in_seconds_with_the_default_ping_interval(
+    ex: OfflineExchange,
+) -> None:
+    # Default heartbeat (10 s ping: the ping rule alone would take 20 s) and reconnect settings.
+    client = ex.client(query_rate=1000)
+    states = States(client)
+    loop = asyncio.get_running_loop()
+    async with client, client.stream.depth("BTCUSDT") as books:
+        async with asyncio.timeout(3):
+            await books.get()
+        ex.stall()
+        stalled_at = loop.time()
+        await states.reach("public-v2", RECONNECTING)
+        assert loop.time() - stalled_at < 3.0
+        stats = client.stream.stats["public-v2"]
+        assert stats.watchdog_kills == 1 and "no data" in stats.last_drop_reason
+        await states.reach("public-v2", OPEN)  # the first retry is immediate
+        ex.stall(False)
+        ended_at, ended_ms = loop.time(), ex.now_ms()
+        async with asyncio.timeout(3):
+            await _book_after(books, ended_ms)
+        assert loop.time() - ended_at < 2.0
+        assert stats.reconnects == 1
+
+
+async def test_repeated_drops_heal_in_seconds_each_time(ex: OfflineExchange) -> None:
+    # Default schedule (base 0.5 s, cap 30 s). Each drop follows a link that resubscribed and
+    # delivered data, so every retry is a first retry: no climb towards the cap.
+    client = ex.client(query_rate=1000)
+    states = States(client)
+    loop = asyncio.get_running_loop()
+    heal_times = []
+    async with client, client.stream.depth("BTCUSDT") as books:
+        async with asyncio.timeout(3):
+            await books.get()
+        for _ in range(6):
+            dropped_at, dropped_ms = loop.time(), ex.now_ms()
+            assert await ex.drop_connections("v2") == 1
+            async with asyncio.timeout(3):
+                await _book_after(books, dropped_ms)
+            heal_times.append(loop.time() - dropped_at)
+            await states.reach("public-v2", RECONNECTING, OPEN)
+    assert max(heal_times) < 2.0, heal_times
+    assert client.stream.stats["public-v2"].reconnects == 6

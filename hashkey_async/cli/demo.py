@@ -1,4 +1,4 @@
-"""Command line: ``demo`` (a tour of the SDK) and ``serve`` (standalone offline exchange).
+"""``demo``: a tour of the SDK.
 
 ``python -m hashkey_async demo`` starts the offline exchange in-process and walks through
 exchange rules, a depth stream, a rounded limit order and its executionReport, a fill,
@@ -10,25 +10,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
-import signal
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
-from .client import HashKeyClient
-from .enums import OrderStatus, Side
-from .errors import HashKeyError
-from .models.market import SymbolInfo
-from .models.stream import ExecutionReport, PrivateEvent, TicketInfo
-from .params import encode_value
-from .rules import SymbolRules
-from .streams.connection import ConnectionState
-from .streams.subscription import Subscription
-from .testing import OfflineExchange
+from ..client import HashKeyClient
+from ..enums import OrderStatus, Side
+from ..errors import HashKeyError
+from ..models.market import SymbolInfo
+from ..models.stream import ExecutionReport, PrivateEvent, TicketInfo
+from ..params import encode_value
+from ..rules import SymbolRules
+from ..streams.connection import ConnectionState
+from ..streams.subscription import Subscription
+from ..testing import OfflineExchange
 
-__all__ = ["main"]
+__all__ = ["register", "run_demo"]
 
 #: Seconds the whole demo may take before it gives up (it needs about one).
 DEMO_TIMEOUT: Final = 60.0
@@ -190,50 +188,19 @@ async def _demo_live(symbol: str) -> int:
     return 0
 
 
-async def _serve(host: str, port: int, seed: int) -> int:
-    """Run an offline exchange on ``host:port`` until SIGINT/SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        # Windows has no signal handlers on the loop: there Ctrl-C raises KeyboardInterrupt.
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    async with OfflineExchange(host=host, port=port, seed=seed) as ex:
-        print(f"offline HashKey exchange (seed {seed})")
-        print(f"  REST     {ex.rest_url}")
-        print(f"  streams  {ex.stream_url}/quote/ws/v1  /quote/ws/v2  /api/v1/ws/{{listenKey}}")
-        print(f"  api key  {ex.api_key}")
-        print(f"  secret   {ex.api_secret}")
-        print("Ctrl-C to stop.", flush=True)
-        await stop.wait()
-    print("stopped.")
-    return 0
+def run_demo(args: argparse.Namespace) -> int:
+    """Run the tour (``--live``: the read-only part against the sandbox) within ``DEMO_TIMEOUT``."""
+    tour = _demo_live(args.symbol) if args.live else _demo(args.symbol)
+    try:
+        return asyncio.run(asyncio.wait_for(tour, DEMO_TIMEOUT))
+    except TimeoutError:
+        print(f"\nThe demo did not finish within {DEMO_TIMEOUT:.0f} s.")
+        return 1
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m hashkey_async")
-    commands = parser.add_subparsers(dest="command", required=True)
+def register(commands: Any) -> None:
+    """Add ``demo`` to ``commands`` (the CLI's sub-parsers)."""
     demo = commands.add_parser("demo", help="tour the SDK against the bundled offline exchange")
     demo.add_argument("--live", action="store_true", help="read-only tour of the sandbox")
     demo.add_argument("--symbol", default="BTCUSDT", help="symbol to tour (default BTCUSDT)")
-    serve = commands.add_parser("serve", help="run the offline exchange until Ctrl-C")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port (default 8080, 0 = any free)")
-    serve.add_argument("--seed", type=int, default=7, help="seed of the market generator")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv`` and run the chosen command; returns the process exit code."""
-    args: Any = _parser().parse_args(argv)
-    if args.command == "demo":
-        tour = _demo_live(args.symbol) if args.live else _demo(args.symbol)
-        try:
-            return asyncio.run(asyncio.wait_for(tour, DEMO_TIMEOUT))
-        except TimeoutError:
-            print(f"\nThe demo did not finish within {DEMO_TIMEOUT:.0f} s.")
-            return 1
-    try:
-        return asyncio.run(_serve(args.host, args.port, args.seed))
-    except KeyboardInterrupt:
-        return 0
+    demo.set_defaults(runner=run_demo)
