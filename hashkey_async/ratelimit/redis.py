@@ -9,7 +9,7 @@ When Redis is unreachable or slower than ``timeout``, the limiter falls back to 
 ``RateLimiter`` at ``fallback_share`` of the limits (after waiting out one window, so grants
 counted in Redis cannot add to local ones), logs a WARNING and counts it in ``fallbacks``.
 It probes Redis again every ``retry_interval``. The first process back sets a recovery hold
-(``retry_interval`` + one window) during which every process still grants at its local share
+(``retry_interval`` + ``timeout`` + one window) during which every process still grants at its local share
 and records those grants in Redis, so the window is whole again when full-rate sharing resumes.
 """
 
@@ -201,8 +201,7 @@ class RedisRateLimiter:
         a pause waits its turn. Without Redis, grants come from the local fallback.
         """
         self._fallback.check(bucket)
-        if self._down_since is not None and time.monotonic() < self._next_probe:
-            await self._fallback.acquire(bucket, weight)
+        if self._down_since is not None and await self._local_until_probe(bucket, weight):
             return
         self._serial += 1
         token = f"{self._token_base}{self._serial}"
@@ -219,14 +218,33 @@ class RedisRateLimiter:
                 if status == _WAIT:
                     await asyncio.sleep(value / 1e6)
                 elif status == _RECOVERING:
-                    await self._fallback.acquire(bucket, weight)
-                    self._spawn(self._record(bucket, weight, token))
+                    # Grant at the local share while the hold lasts, and count it in Redis.
+                    try:
+                        await asyncio.wait_for(self._fallback.acquire(bucket, weight), value / 1000)
+                    except TimeoutError:
+                        continue  # the hold is over: ask Redis
+                    await self._record(bucket, weight, token)
                     return
                 else:
                     self._refused(bucket, status, value / 1000)
         except asyncio.CancelledError:
             self._spawn(self._leave_queue(bucket, token))
             raise
+
+    async def _local_until_probe(self, bucket: Bucket, weight: int) -> bool:
+        """In fallback: a local grant made before the next probe is due (True), else False.
+
+        Waiting locally stops when the probe is due, so no fallback grant is made after this
+        process could have seen Redis back: the recovery hold relies on that.
+        """
+        remaining = self._next_probe - time.monotonic()
+        if remaining <= 0:
+            return False
+        try:
+            await asyncio.wait_for(self._fallback.acquire(bucket, weight), remaining)
+        except TimeoutError:
+            return False
+        return True
 
     async def _run(self, bucket: Bucket, weight: int, token: str, mode: str) -> tuple[int, int]:
         """One script call with the timeout; leaving fallback sets the recovery hold."""
@@ -236,7 +254,9 @@ class RedisRateLimiter:
         budget = self.weight_budget or 0
         recover = 0
         if self._down_since is not None:
-            recover = math.ceil((self.retry_interval + self.period) * 1000)
+            # Every other process probes within retry_interval (+ a timeout) and makes no
+            # local grant after that; those grants leave the window one period later.
+            recover = math.ceil((self.retry_interval + self.timeout + self.period) * 1000)
         keys = [
             self._key(f"w:{lane}"),
             self._key(f"q:{lane}"),
