@@ -1,6 +1,6 @@
 """A fake monotonic clock for tests: ``sleep`` only ends when the test advances time.
 
-Lives beside ``conftest.py`` (which puts this folder on ``sys.path``) so any test can
+Lives in ``tests/`` (on pytest's ``pythonpath``) so any test can
 ``from fakeclock import FakeClock`` without clashing with subfolder conftests.
 """
 

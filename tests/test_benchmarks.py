@@ -10,7 +10,6 @@ import contextlib
 import io
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -30,27 +29,19 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def harness() -> Iterator[ModuleType]:
-    """``benchmarks/_harness.py`` imported as the scripts import it."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import _harness
+def harness() -> ModuleType:
+    """``benchmarks/_harness.py`` imported as the scripts import it (pytest ``pythonpath``)."""
+    import _harness
 
-        yield _harness
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return _harness
 
 
 @pytest.fixture(scope="module")
 def run_all() -> ModuleType:
-    """``benchmarks/run_all.py`` as a module (its parser), with ``_harness`` importable."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import run_all
+    """``benchmarks/run_all.py`` as a module (its parser), ``_harness`` importable beside it."""
+    import run_all
 
-        return run_all
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return run_all
 
 
 def test_run_all_quick_runs_every_benchmark_and_summarises(run_all: ModuleType) -> None:

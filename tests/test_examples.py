@@ -23,9 +23,7 @@ WAIT = 15.0
 
 
 def load(name: str) -> ModuleType:
-    """Import ``examples/<name>.py`` as the scripts see it (``_common`` importable)."""
-    if str(EXAMPLES) not in sys.path:
-        sys.path.insert(0, str(EXAMPLES))
+    """Import ``examples/<name>.py`` as the scripts see it (pytest's ``pythonpath`` has ``_common``)."""
     spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
