@@ -1,6 +1,7 @@
 """hashkey_async: asyncio SDK for the HashKey exchange (REST + WebSocket)."""
 
 from .client import HashKeyClient
+from .config import ClientConfig, ClientOptions, ReconcilePolicy
 from .enums import OrderStatus, OrderType, Side, StpMode, TimeInForce
 from .errors import (
     APIError,
@@ -40,6 +41,7 @@ from .models.stream import (
     FiatAccountUpdate,
     KlineUpdate,
     PrivateEvent,
+    StreamDown,
     StreamGap,
     Ticker,
     TicketInfo,
@@ -49,7 +51,7 @@ from .models.stream import (
 from .models.trading import Order
 from .orders import OrderRequest, build_order, new_client_order_id
 from .rest.mock_transport import MockHandler, MockRequest, MockResponse, MockTransport
-from .rest.reconcile import InDoubtOrders, ReconcilePolicy
+from .rest.reconcile import InDoubtOrders
 from .rules import SymbolRules
 from .streams.connection import ConnectionState, ConnectionStats
 
@@ -60,6 +62,8 @@ __all__ = [
     "BadRequestError",
     "BatchStatusUnknown",
     "Bbo",
+    "ClientConfig",
+    "ClientOptions",
     "ConnectionState",
     "ConnectionStats",
     "CustodyAccountUpdate",
@@ -99,6 +103,7 @@ __all__ = [
     "ServerError",
     "Side",
     "StpMode",
+    "StreamDown",
     "StreamError",
     "StreamGap",
     "StreamOverflowError",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Unpack
 
 import aiohttp
 
 from .auth import credentials_from, mask
 from .clock import ServerClock
-from .config import ENVIRONMENTS, ClientConfig, Environment
-from .ratelimit import Limiter, RateLimiter
+from .config import ClientConfig, ClientOptions, config_with
+from .ratelimit import Limiter
 from .rest.account import AccountResource
 from .rest.market import MarketResource
 from .rest.mock_transport import MockTransport
@@ -37,68 +38,36 @@ class HashKeyClient:
         api_key: str | None = None,
         api_secret: str | None = None,
         *,
-        environment: Environment = "production",
-        base_url: str | None = None,
-        stream_url: str | None = None,
-        recv_window: int = 5000,
+        config: ClientConfig | None = None,
         session: aiohttp.ClientSession | None = None,
-        request_timeout: float = 10.0,
-        order_rate: int = 10,
-        query_rate: int = 2,
-        weight_budget: int | None = None,
-        rate_limit_margin: float = 0.05,
-        max_retries: int = 2,
-        time_sync_interval: float | None = 300.0,
-        ws_ping_interval: float = 10.0,
-        listen_key_keepalive_interval: float = 1800.0,
-        reconnect_max_delay: float = 30.0,
-        reconnect_base_delay: float = 0.5,
-        stream_queue_size: int = 1024,
         transport: MockTransport | None = None,
         rate_limiter: Limiter | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        if environment not in ENVIRONMENTS:
-            raise ValueError(
-                f"environment must be one of {sorted(ENVIRONMENTS)}, got {environment!r}"
-            )
-        urls = ENVIRONMENTS[environment]
-        self.config = ClientConfig(
-            rest_url=(base_url or urls.rest).rstrip("/"),
-            stream_url=(stream_url or urls.stream).rstrip("/"),
-            recv_window=recv_window,
-            request_timeout=request_timeout,
-            order_rate=order_rate,
-            query_rate=query_rate,
-            weight_budget=weight_budget,
-            rate_limit_margin=rate_limit_margin,
-            max_retries=max_retries,
-            time_sync_interval=time_sync_interval,
-            ws_ping_interval=ws_ping_interval,
-            listen_key_keepalive_interval=listen_key_keepalive_interval,
-            reconnect_max_delay=reconnect_max_delay,
-            reconnect_base_delay=reconnect_base_delay,
-            stream_queue_size=stream_queue_size,
-        )
+        """Build the client; nothing connects until the first call.
+
+        Settings come from ``config`` (or ``ClientConfig``'s defaults) with ``options``
+        (any ``ClientConfig`` field by name; ``base_url`` for ``rest_url``) applied on top.
+        A value out of range raises ``InvalidParameterError`` naming it. ``session`` is
+        used as is and left open by ``close()``; ``transport`` answers REST calls in place
+        of the network (tests: ``MockTransport``). ``rate_limiter`` (e.g. a ``RedisRateLimiter``
+        shared by several clients or processes) replaces the client's own and is left open by
+        ``close()``.
+        """
+        self.config = config_with(config, options)
         self._credentials = credentials_from(api_key, api_secret)
         self.clock = ServerClock()
-        # A limiter handed in (e.g. a RedisRateLimiter shared by several clients) stays the
-        # caller's: close() leaves it open.
-        self.limiter: Limiter = (
-            rate_limiter
-            if rate_limiter is not None
-            else RateLimiter(
-                order_rate, query_rate, weight_budget=weight_budget, margin=rate_limit_margin
-            )
-        )
-        self.limiter.bind_key(self._credentials.api_key if self._credentials else None)
+        if rate_limiter is not None:
+            rate_limiter.bind_key(self._credentials.api_key if self._credentials else None)
         self._transport = Transport(
             self.config,
             self._credentials,
             session=session,
-            limiter=self.limiter,
+            limiter=rate_limiter,
             clock=self.clock,
             mock=transport,
         )
+        self.limiter = self._transport.limiter
         self.market = MarketResource(self._transport)
         self.spot = SpotResource(self._transport)
         self.account = AccountResource(self._transport)

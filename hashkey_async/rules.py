@@ -31,10 +31,7 @@ from .models.market import (
 from .orders import OrderRequest
 from .params import Number, encode_value, to_decimal
 
-__all__ = ["DEFAULT_RULES_TTL", "RulesBook", "SymbolRules"]
-
-#: Seconds a cached exchangeInfo is trusted before the next order refreshes it.
-DEFAULT_RULES_TTL: Final = 300.0
+__all__ = ["RulesBook", "SymbolRules"]
 
 _ONE: Final = Decimal(1)
 
@@ -223,9 +220,8 @@ class SymbolRules:
 class RulesBook:
     """Every symbol's rules from the last ExchangeInfo, and whether it is time to refresh."""
 
-    def __init__(
-        self, ttl: float = DEFAULT_RULES_TTL, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+        """Trust a load for ``ttl`` seconds (``ClientConfig.rules_ttl``) by ``clock``."""
         self.ttl = ttl
         self._clock = clock
         self._rules: dict[str, SymbolRules] = {}

@@ -32,6 +32,7 @@ __all__ = [
     "FiatAccountUpdate",
     "KlineUpdate",
     "PrivateEvent",
+    "StreamDown",
     "StreamGap",
     "StreamParams",
     "Ticker",
@@ -475,6 +476,17 @@ class StreamGap(msgspec.Struct, frozen=True):
         return self.ended_at - self.started_at
 
 
+class StreamDown(msgspec.Struct, frozen=True):
+    """The private stream went down at ``started_at`` (ms since epoch) because of ``reason``.
+
+    Sent the moment the link drops, before any reconnect: events may be missed from here on,
+    until the ``StreamGap`` that follows on recovery closes the outage.
+    """
+
+    started_at: int
+    reason: str
+
+
 PrivateEvent = (
     ExecutionReport
     | AccountUpdate
@@ -482,5 +494,6 @@ PrivateEvent = (
     | FiatAccountUpdate
     | TicketInfo
     | UnknownEvent
+    | StreamDown
     | StreamGap
 )

@@ -50,6 +50,9 @@ class Bucket(enum.Enum):
     ORDER = "order"
     QUERY = "query"
     PUBLIC = "public"
+    #: ListenKey create / keepalive / delete: a budget of their own at the query rate, so a
+    #: burst of queries or a query suspension after a 429 never keeps the private stream down.
+    USER_STREAM = "user_stream"
 
 
 @runtime_checkable

@@ -112,6 +112,7 @@ class RateLimiter:
         self._lanes: dict[Bucket, _Lane] = {
             Bucket.ORDER: _Lane(SlidingWindow(order_rate, window + margin)),
             Bucket.QUERY: _Lane(SlidingWindow(query_rate, window + margin)),
+            Bucket.USER_STREAM: _Lane(SlidingWindow(query_rate, window + margin)),
         }
         self._weights = (
             _Lane(SlidingWindow(weight_budget, weight_period + margin))

@@ -76,7 +76,7 @@ class Endpoint(Generic[T]):
 
 
 _N, _T, _U, _S = Security.NONE, Security.TRADE, Security.USER_DATA, Security.USER_STREAM
-_O, _Q, _P = Bucket.ORDER, Bucket.QUERY, Bucket.PUBLIC
+_O, _Q, _P, _L = Bucket.ORDER, Bucket.QUERY, Bucket.PUBLIC, Bucket.USER_STREAM
 
 # fmt: off
 # --- Public Market Data + Miscellaneous -------------------------------------
@@ -129,9 +129,9 @@ WITHDRAW: Final = Endpoint[wallet.WithdrawResult]("withdraw", "POST", "/api/v1/a
 WITHDRAWALS: Final = Endpoint[list[wallet.Withdrawal]]("withdrawals", "GET", "/api/v1/account/withdrawOrders", _U, 5, _Q, list[wallet.Withdrawal])
 
 # --- User data stream (Miscellaneous) ----------------------------------------
-CREATE_LISTEN_KEY: Final = Endpoint[user_stream.ListenKey]("create", "POST", "/api/v1/userDataStream", _S, 1, _Q, user_stream.ListenKey)
-KEEPALIVE_LISTEN_KEY: Final = Endpoint[Empty]("keepalive", "PUT", "/api/v1/userDataStream", _S, 1, _Q, Empty)
-DELETE_LISTEN_KEY: Final = Endpoint[Empty]("delete", "DELETE", "/api/v1/userDataStream", _S, 1, _Q, Empty)
+CREATE_LISTEN_KEY: Final = Endpoint[user_stream.ListenKey]("create", "POST", "/api/v1/userDataStream", _S, 1, _L, user_stream.ListenKey)
+KEEPALIVE_LISTEN_KEY: Final = Endpoint[Empty]("keepalive", "PUT", "/api/v1/userDataStream", _S, 1, _L, Empty)
+DELETE_LISTEN_KEY: Final = Endpoint[Empty]("delete", "DELETE", "/api/v1/userDataStream", _S, 1, _L, Empty)
 # fmt: on
 
 #: All rows, keyed by (method, path): the offline exchange serves exactly these (and their aliases).

@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..backoff import backoff_ceiling
+from ..config import ReconcilePolicy
 from ..errors import (
     BatchStatusUnknown,
     DuplicateOrderError,
@@ -47,7 +48,6 @@ from .transport import Transport
 
 __all__ = [
     "InDoubtOrders",
-    "ReconcilePolicy",
     "lookup_delays",
     "place_batch",
     "place_order",
@@ -75,7 +75,7 @@ class InDoubtOrders:
 
     __slots__ = ("_ids", "maxlen")
 
-    def __init__(self, maxlen: int = 1000) -> None:
+    def __init__(self, maxlen: int) -> None:
         if maxlen < 1:
             raise ValueError(f"maxlen must be >= 1, got {maxlen}")
         self.maxlen = maxlen
@@ -108,21 +108,6 @@ class InDoubtOrders:
 
     def __repr__(self) -> str:
         return f"InDoubtOrders({list(self._ids)!r})"
-
-
-@dataclass(frozen=True, slots=True)
-class ReconcilePolicy:
-    """How hard to try to learn an uncertain order's fate.
-
-    ``lookups`` queries per round, the first at once, then after ``base_delay * 2**i``
-    seconds (capped at ``max_delay``); ``resubmit`` allows one resend under the same
-    clientOrderId once a lookup said the order does not exist (never for a batch).
-    """
-
-    lookups: int = 3
-    base_delay: float = 0.2
-    max_delay: float = 2.0
-    resubmit: bool = True
 
 
 def lookup_delays(policy: ReconcilePolicy) -> list[float]:

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
+from ..config import ReconcilePolicy
 from ..enums import OrderType, Side, StpMode, TimeInForce, parse_optional
 from ..errors import InvalidParameterError
 from ..models.trading import (
@@ -32,7 +33,7 @@ from ..params import Number
 from ..rules import RulesBook, SymbolRules
 from . import endpoints as E
 from .base import Resource
-from .reconcile import InDoubtOrders, ReconcilePolicy, place_batch, place_order
+from .reconcile import InDoubtOrders, place_batch, place_order
 from .transport import Transport
 
 __all__ = ["RulesMode", "SpotResource"]
@@ -48,13 +49,14 @@ class SpotResource(Resource):
 
     def __init__(self, transport: Transport) -> None:
         super().__init__(transport)
-        self._rules = RulesBook()
+        config = transport.config
+        self._rules = RulesBook(config.rules_ttl)
         self._rules_lock = asyncio.Lock()
         #: What create_order does when the outcome is unknown (see ``rest/reconcile.py``).
-        self.reconcile = ReconcilePolicy()
+        self.reconcile: ReconcilePolicy = config.reconcile
         #: Client order ids whose creation could not be settled (unknown outcome, or the
         #: caller cancelled while the request may have left): look them up, then discard.
-        self.in_doubt = InDoubtOrders()
+        self.in_doubt = InDoubtOrders(config.in_doubt_size)
 
     # --- exchange rules ---------------------------------------------------------------
 

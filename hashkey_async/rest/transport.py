@@ -119,6 +119,7 @@ class Transport:
             config.query_rate,
             weight_budget=config.weight_budget,
             margin=config.rate_limit_margin,
+            max_pause=config.rate_limit_max_pause,
         )
         self.clock = clock or ServerClock()
         self._session = session

@@ -1,9 +1,10 @@
 """``client.stream``: public topics (V1/V2) and the private listenKey stream over shared connections.
 
 One ``Connection`` per endpoint serves every subscription to it; the first subscriber opens it and
-the last one to leave closes it. The private channel creates its listenKey over REST, keeps it
-alive, renews it when it fails or the server hangs up, deletes it on close, and tells subscribers
-about every outage with a ``StreamGap`` event.
+the last one to leave closes it. The private channel creates its listenKey over REST (on a
+rate budget of its own, ``Bucket.USER_STREAM``), keeps it alive, renews it when it fails or the
+server hangs up, deletes it on close, and tells subscribers about every outage twice: a
+``StreamDown`` the moment the link drops and a ``StreamGap`` once it is back.
 """
 
 from __future__ import annotations
@@ -21,13 +22,20 @@ from typing import Any, Final
 import aiohttp
 
 from ..config import ClientConfig
-from ..errors import InvalidParameterError, StreamError
+from ..errors import (
+    HashKeyError,
+    InvalidParameterError,
+    RateLimitError,
+    StreamError,
+    TransportError,
+)
 from ..models.stream import (
     Bbo,
     Control,
     DepthUpdate,
     KlineUpdate,
     PrivateEvent,
+    StreamDown,
     StreamGap,
     Ticker,
     TradeUpdate,
@@ -58,6 +66,9 @@ log = logging.getLogger("hashkey_async.streams")
 LISTEN_KEY_TTL: Final = 3600.0
 #: V1 trade ids remembered per subscription: well over the 60 a (re)subscription snapshot holds.
 V1_TRADE_MEMORY: Final = 1024
+#: Seconds before a keepalive that failed for a passing reason (rate limit, 5xx, network) is
+#: tried again; the key stays valid for most of its 60 minutes meanwhile, so no renewal.
+KEEPALIVE_RETRY: Final = 5.0
 _OK_CODES: Final = (None, 0, "0", 200, "200")
 
 
@@ -165,6 +176,13 @@ class PublicChannel:
             queue.end(exc)
 
 
+def _passing(exc: BaseException) -> bool:
+    """A failure that says nothing about the key: network, rate limit, or a 5xx."""
+    if isinstance(exc, TransportError | RateLimitError):
+        return True
+    return isinstance(exc, HashKeyError) and exc.status is not None and exc.status >= 500
+
+
 class PrivateChannel:
     """The private endpoint: listenKey lifecycle, server-ping answers, gap events."""
 
@@ -182,6 +200,8 @@ class PrivateChannel:
         self._renew = True
         self._key_ok_at = 0.0
         self._last_reason = ""
+        #: Whether a link was up since the last drop (a ``StreamDown`` is owed when it drops).
+        self._up = False
         self._keepalive_task: asyncio.Task[None] | None = None
         self._closed = False
         self._decoder = PrivateDecoder()
@@ -216,6 +236,7 @@ class PrivateChannel:
 
     def opened(self, gap: tuple[int, int] | None) -> list[bytes]:
         """Start the keepalive schedule; after an outage tell every subscriber about the gap."""
+        self._up = True
         if self._keepalive_task is None and not self._closed:
             self._keepalive_task = asyncio.get_running_loop().create_task(
                 self._keepalive(), name="hashkey-listen-key-keepalive"
@@ -227,10 +248,18 @@ class PrivateChannel:
         return []
 
     def dropped(self, reason: str, server_closed: bool) -> None:
-        """Remember why; a server hang-up or failed handshake means a new listenKey."""
+        """Tell subscribers at once (``StreamDown``, once per outage); remember why.
+
+        A server hang-up or a failed handshake means a new listenKey.
+        """
         self._last_reason = reason
         if server_closed:
             self._renew = True
+        if self._up:
+            self._up = False
+            event = StreamDown(int(time.time() * 1000), reason)
+            for queue in self.queues:
+                queue.put_event(event)
 
     def failed(self, exc: BaseException) -> None:
         """End every subscriber with the error (bad credentials cannot heal by retrying)."""
@@ -238,9 +267,14 @@ class PrivateChannel:
             queue.end(exc)
 
     async def _keepalive(self) -> None:
-        """Extend the key every interval; renew and reconnect when that fails or it expired."""
+        """Extend the key every interval; renew and reconnect when the key is refused or expired.
+
+        A keepalive that fails for a passing reason is retried after ``KEEPALIVE_RETRY`` s.
+        """
+        wait = self._keepalive_interval
         while not self._closed:  # the flag also ends a loop whose cancellation got swallowed
-            await asyncio.sleep(self._keepalive_interval)
+            await asyncio.sleep(wait)
+            wait = self._keepalive_interval
             if self._closed:
                 return
             key = self.listen_key
@@ -254,7 +288,11 @@ class PrivateChannel:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                self._renew_now(f"listenKey keepalive failed: {type(exc).__name__}: {exc}")
+                if not _passing(exc):
+                    self._renew_now(f"listenKey keepalive failed: {type(exc).__name__}: {exc}")
+                    continue
+                log.warning("stream private: listenKey keepalive failed, retrying: %s", exc)
+                wait = min(wait, KEEPALIVE_RETRY)
             else:
                 if key == self.listen_key:
                     self._key_ok_at = time.monotonic()

@@ -51,7 +51,12 @@ MAX_BATCH_ORDERS: Final = 20
 MAX_CANCEL_IDS: Final = 100
 MAX_CANCEL_ALL: Final = 200
 #: Codes of a 429 per bucket: "-1015 Too many new orders" and "0003 Rate limit exceeded".
-_LIMIT_CODES: Final = {Bucket.ORDER: "-1015", Bucket.QUERY: "0003", Bucket.PUBLIC: "0003"}
+_LIMIT_CODES: Final = {
+    Bucket.ORDER: "-1015",
+    Bucket.QUERY: "0003",
+    Bucket.PUBLIC: "0003",
+    Bucket.USER_STREAM: "0003",
+}
 #: Order calls that the ``fail_next_orders`` fault answers with a 5xx.
 _ORDER_CALLS: Final = frozenset(
     {

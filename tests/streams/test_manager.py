@@ -18,6 +18,7 @@ from hashkey_async import (
     HashKeyClient,
     InvalidParameterError,
     OrderStatus,
+    StreamDown,
     StreamGap,
     StreamOverflowError,
     UnknownEvent,
@@ -275,6 +276,16 @@ def _private(server: StreamServer) -> list[Any]:
     return [c for c in server.conns if c.path.startswith("/api/v1/ws/")]
 
 
+async def _outage(events: Any) -> StreamGap:
+    """A ``StreamDown`` at once, then the ``StreamGap`` of the same outage on recovery."""
+    down = await events.get()
+    assert isinstance(down, StreamDown), down
+    gap = await events.get()
+    assert isinstance(gap, StreamGap), gap
+    assert down.started_at <= gap.started_at  # the gap's reason is the last failed attempt's
+    return gap
+
+
 async def test_private_pong_keepalive_schedule_and_delete_on_close(
     make_client: Callable[..., HashKeyClient], server: StreamServer
 ) -> None:
@@ -312,7 +323,7 @@ async def test_key_expiry_new_key_gap_event_stream_continues(
         conn = server.live("/api/v1/ws/key2")[0]
         await conn.send([execution_report(42, "FILLED"), {"e": "somethingNew", "E": "1"}])
         async with asyncio.timeout(2):
-            gap = await events.get()
+            gap = await _outage(events)
             report = await events.get()
             unknown = await events.get()
         assert isinstance(gap, StreamGap) and gap.ended_at >= gap.started_at > 0
@@ -333,7 +344,7 @@ async def test_keepalive_failure_renews_key_and_reconnects(
             await server.wait_until(lambda: len(server.live("/api/v1/ws/key2")) == 1)
             server.fail_keepalive = False
             async with asyncio.timeout(2):
-                gap = await events.get()
+                gap = await _outage(events)
             assert isinstance(gap, StreamGap) and "keepalive failed" in gap.reason
             assert _private(server)[0].closed
     finally:
@@ -448,13 +459,13 @@ async def test_private_abrupt_drop_reuses_key_then_renews_when_refused(
         _private(server)[0].abort()  # network blip: the key is still good
         await server.wait_until(lambda: len(server.live("/api/v1/ws/key1")) == 1)
         async with asyncio.timeout(2):
-            first_gap = await events.get()
+            first_gap = await _outage(events)
         assert isinstance(first_gap, StreamGap)
         server.keys.clear()  # now the key is gone and the socket drops again
         server.live("/api/v1/ws/key1")[0].abort()
         await server.wait_until(lambda: len(server.live("/api/v1/ws/key2")) == 1)
         async with asyncio.timeout(2):
-            second_gap = await events.get()
+            second_gap = await _outage(events)
         assert isinstance(second_gap, StreamGap) and second_gap.started_at >= first_gap.ended_at
     assert [m for m, _ in server.rest_calls].count("POST") == 2
     assert "key1" not in caplog.text and "key2" not in caplog.text  # the URL is never logged
@@ -495,7 +506,7 @@ async def test_silent_private_link_is_replaced_and_reported(
             await server.wait_until(lambda: len(_private(server)) == 2)
             server.answer_pings = True
             async with asyncio.timeout(2):
-                gap = await events.get()
+                gap = await _outage(events)
             assert isinstance(gap, StreamGap) and gap.reason.startswith("watchdog")
             assert client.stream.stats["private"].watchdog_kills >= 1
             assert client.stream.listen_key == "key1"  # the key was fine: reused
@@ -506,8 +517,8 @@ async def test_silent_private_link_is_replaced_and_reported(
 async def test_client_passes_stream_queue_size_and_reconnect_base_delay(
     make_client: Callable[..., HashKeyClient], server: StreamServer
 ) -> None:
-    assert ClientConfig("r", "s").stream_queue_size == DEFAULT_QUEUE_SIZE
-    assert ClientConfig("r", "s").reconnect_base_delay == DEFAULT_BASE_DELAY
+    assert ClientConfig().stream_queue_size == DEFAULT_QUEUE_SIZE
+    assert ClientConfig().reconnect_base_delay == DEFAULT_BASE_DELAY
     for bad in ({"stream_queue_size": 0}, {"stream_queue_size": 2.5}):
         with pytest.raises(InvalidParameterError) as info:
             make_client(**bad)

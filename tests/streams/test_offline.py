@@ -17,10 +17,13 @@ from hashkey_async import (
     KlineUpdate,
     OrderStatus,
     OrderType,
+    RateLimitError,
     Side,
+    StreamDown,
     StreamGap,
     TimeInForce,
 )
+from hashkey_async.ratelimit import Bucket
 from hashkey_async.streams.connection import ConnectionState
 from hashkey_async.testing import OfflineExchange
 
@@ -57,6 +60,16 @@ class States:
             for state in states:
                 while await self.seen.get() != (endpoint, state):
                     pass
+
+
+async def _outage(events: Any) -> StreamGap:
+    """A ``StreamDown`` at once, then the ``StreamGap`` of the same outage on recovery."""
+    down = await events.get()
+    assert isinstance(down, StreamDown), down
+    gap = await events.get()
+    assert isinstance(gap, StreamGap), gap
+    assert down.started_at <= gap.started_at  # the gap's reason is the last failed attempt's
+    return gap
 
 
 async def test_live_feeds_v2_depth_and_v1_klines(client: HashKeyClient) -> None:
@@ -155,7 +168,7 @@ async def test_private_events_pongs_and_key_expiry_gap(
         assert isinstance(account, AccountUpdate)
         await ex.expire_listen_keys()
         async with asyncio.timeout(3):
-            gap = await events.get()
+            gap = await _outage(events)
         assert isinstance(gap, StreamGap) and gap.ended_at >= gap.started_at
         assert client.stream.listen_key not in (None, key)
         await client.spot.cancel_order(order_id=order.order_id)
@@ -188,7 +201,7 @@ async def test_keepalive_schedule_extends_the_key_at_the_exchange() -> None:
                 # Without keepalives the exchange drops the key TTL after its creation: the
                 # control client's stream is closed by the exchange and reports the gap.
                 async with asyncio.timeout(3):
-                    gap = await lapsing_events.get()
+                    gap = await _outage(lapsing_events)
                 assert isinstance(gap, StreamGap) and "closed by server" in gap.reason
                 # Let two TTLs pass on the exchange's clock (its depth frames carry it).
                 async with asyncio.timeout(5):
@@ -284,3 +297,52 @@ async def test_repeated_drops_heal_in_seconds_each_time(ex: OfflineExchange) -> 
             await states.reach("public-v2", RECONNECTING, OPEN)
     assert max(heal_times) < 2.0, heal_times
     assert client.stream.stats["public-v2"].reconnects == 6
+
+
+# --- the private stream has priority -------------------------------------------------------
+
+
+async def _recovers_promptly(ex: OfflineExchange, client: HashKeyClient, events: Any) -> None:
+    """Expire the key: ``StreamDown`` at once, a new key and the ``StreamGap`` within 2 s."""
+    loop = asyncio.get_running_loop()
+    key = client.stream.listen_key
+    expired_at = loop.time()
+    await ex.expire_listen_keys()
+    async with asyncio.timeout(3):
+        down = await events.get()
+        down_after = loop.time() - expired_at
+        gap = await events.get()
+    assert isinstance(down, StreamDown) and isinstance(gap, StreamGap)
+    assert down_after < 1.0 and loop.time() - expired_at < 2.0
+    assert client.stream.listen_key not in (None, key)
+
+
+async def test_queued_or_suspended_queries_never_keep_the_private_stream_down() -> None:
+    # The reference's 2 queries/s at the exchange and in the client's limiter.
+    async with OfflineExchange(**FAST) as ex:
+        client = ex.client(ws_ping_interval=1.0, reconnect_max_delay=0.05)
+        states = States(client)
+        async with client, client.stream.user() as events:
+            await states.reach("private", OPEN)
+            # A burst: 20 queries queue in the query bucket for ~10 s.
+            burst = [asyncio.create_task(client.account.types()) for _ in range(20)]
+            await _recovers_promptly(ex, client, events)
+            assert sum(not task.done() for task in burst) >= 10  # still queued meanwhile
+            for task in burst:
+                task.cancel()
+            await asyncio.gather(*burst, return_exceptions=True)
+            # A 429 on a query call suspends the query bucket for a minute.
+            ex.rate_limit_storm(1)
+            with pytest.raises(RateLimitError):
+                await client.account.types()
+            with pytest.raises(RateLimitError):
+                client.limiter.check(Bucket.QUERY)
+            await _recovers_promptly(ex, client, events)
+            with pytest.raises(RateLimitError):  # recovered while queries were still suspended
+                client.limiter.check(Bucket.QUERY)
+            report = await client.spot.create_order(
+                "BTCUSDT", "BUY", "LIMIT", quantity="0.01", price="1000"
+            )
+            async with asyncio.timeout(3):
+                event = await events.get()
+            assert isinstance(event, ExecutionReport) and event.order_id == report.order_id
