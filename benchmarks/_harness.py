@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import json
 import multiprocessing
 import socket
@@ -21,6 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, Literal
 
 import aiohttp
@@ -34,6 +36,7 @@ __all__ = [
     "parse_args",
     "per_call",
     "ratio_table",
+    "reference_answer",
     "report",
     "rotated",
     "rounds",
@@ -286,3 +289,20 @@ def compare_over_http(
     ratio = ratio_table(title, samples, base=base, subject="hashkey_async", target=target)
     report(target, ratio)
     return 0
+
+
+#: ``tests/fixtures``: the reference docs and the examples read from them.
+_FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "__init__.py"
+
+
+def reference_answer(endpoint: str) -> dict[str, Any]:
+    """The reference's example answer for ``endpoint``, as the tests read it (``fixtures``).
+
+    Loaded by file path: a script run as ``python benchmarks/x.py`` has no ``tests`` on its path.
+    """
+    spec = importlib.util.spec_from_file_location("_reference_fixtures", _FIXTURES)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    answer: dict[str, Any] = module.reference_answer(endpoint)
+    return answer

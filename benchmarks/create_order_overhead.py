@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 import msgspec
-from _harness import Target, compare_over_http, parse_args, per_call, rounds
+from _harness import Target, compare_over_http, parse_args, per_call, reference_answer, rounds
 
 from hashkey_async import HashKeyClient
 from hashkey_async.models.trading import Order
@@ -38,25 +38,9 @@ SECRET = "bench-api-secret"
 TARGET = Target("create_order_overhead: spot.create_order / bare", "<=", 1.15)
 FULL = {"calls": 300, "rounds": 15}
 QUICK = {"calls": 10, "rounds": 2}
-ORDER_BODY = json.dumps(
-    {
-        "accountId": "1464567707961719552",
-        "symbol": "ETHUSD",
-        "symbolName": "ETHUSD",
-        "clientOrderId": "99999888905",
-        "orderId": "1563277167764290304",
-        "transactTime": "1701093160541",
-        "price": "1900",
-        "origQty": "0.03",
-        "executedQty": "0",
-        "status": "NEW",
-        "timeInForce": "GTC",
-        "type": "LIMIT",
-        "side": "BUY",
-        "reqAmount": "0",
-        "concentration": "",
-    }
-).encode()
+#: The reference's create-order example: the answer served, and the order both variants send.
+EXAMPLE = reference_answer("POST /api/v1.1/spot/order")
+ORDER_BODY = json.dumps(EXAMPLE).encode()
 
 
 async def _bench(base: str, calls: int, count: int) -> dict[str, list[float]]:
@@ -73,11 +57,11 @@ async def _bench(base: str, calls: int, count: int) -> dict[str, list[float]]:
     async def bare() -> Order:
         query = urlencode(
             {
-                "symbol": "ETHUSD",
-                "side": "BUY",
-                "type": "LIMIT",
-                "quantity": "0.03",
-                "price": "1900",
+                "symbol": EXAMPLE["symbol"],
+                "side": EXAMPLE["side"],
+                "type": EXAMPLE["type"],
+                "quantity": EXAMPLE["origQty"],
+                "price": EXAMPLE["price"],
                 "newClientOrderId": f"bare-{next(ids)}",
                 "recvWindow": 5000,
                 "timestamp": time.time_ns() // 1_000_000,
@@ -91,7 +75,11 @@ async def _bench(base: str, calls: int, count: int) -> dict[str, list[float]]:
 
     async def ours() -> Order:
         return await client.spot.create_order(
-            "ETHUSD", "BUY", "LIMIT", quantity="0.03", price="1900"
+            EXAMPLE["symbol"],
+            EXAMPLE["side"],
+            EXAMPLE["type"],
+            quantity=EXAMPLE["origQty"],
+            price=EXAMPLE["price"],
         )
 
     variants = {"bare aiohttp+HMAC": bare, "hashkey_async": ours}

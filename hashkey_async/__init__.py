@@ -2,6 +2,7 @@
 
 from .client import HashKeyClient
 from .config import ClientConfig, ClientOptions, ReconcilePolicy
+from .decoding import DecodeStats, decode_stats
 from .enums import OrderStatus, OrderType, Side, StpMode, TimeInForce
 from .errors import (
     APIError,
@@ -68,6 +69,7 @@ __all__ = [
     "ConnectionStats",
     "CustodyAccountUpdate",
     "DecodeError",
+    "DecodeStats",
     "DepthUpdate",
     "DuplicateOrderError",
     "ExecutionReport",
@@ -117,6 +119,7 @@ __all__ = [
     "UnknownEvent",
     "WalletError",
     "build_order",
+    "decode_stats",
     "new_client_order_id",
 ]
 

@@ -19,7 +19,17 @@ from typing import Final, TypeVar
 
 from .errors import InvalidParameterError
 
-__all__ = ["OrderStatus", "OrderType", "Side", "StpMode", "TimeInForce", "parse", "parse_optional"]
+__all__ = [
+    "KLINE_INTERVALS",
+    "OrderStatus",
+    "OrderType",
+    "Side",
+    "StpMode",
+    "TimeInForce",
+    "interval_param",
+    "parse",
+    "parse_optional",
+]
 
 log = logging.getLogger("hashkey_async")
 
@@ -28,6 +38,21 @@ log = logging.getLogger("hashkey_async")
 _MAX_UNKNOWN: Final = 64
 
 _unknown: dict[type[enum.Enum], dict[str, enum.Enum]] = {}
+
+#: Candle intervals, for ``client.market.klines`` and ``client.stream.klines`` alike
+#: (reference, "Get Kline" and the ``kline_$interval`` stream topic).
+KLINE_INTERVALS: Final = frozenset(
+    ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "1w", "1M")
+)
+
+
+def interval_param(interval: object) -> str:
+    """``interval`` if it is one of ``KLINE_INTERVALS``, else ``InvalidParameterError``."""
+    if not isinstance(interval, str) or interval not in KLINE_INTERVALS:
+        raise InvalidParameterError(
+            "interval", f"must be one of {sorted(KLINE_INTERVALS)}, got {interval!r}"
+        )
+    return interval
 
 
 class _ExchangeEnum(enum.StrEnum):
@@ -40,8 +65,8 @@ class _ExchangeEnum(enum.StrEnum):
         Pseudo-members are never added to the class's member maps: iteration and
         ``parse`` see only the reference's members.
         """
-        if not isinstance(value, str):
-            return None
+        if not isinstance(value, str) or not value.strip():
+            return None  # not a string, or blank: "not given", which decoding maps to None
         member = cls._value2member_map_.get(value.strip().upper())
         if isinstance(member, cls):
             return member
@@ -54,12 +79,11 @@ class _ExchangeEnum(enum.StrEnum):
         pseudo._value_ = value
         if len(seen) < _MAX_UNKNOWN:
             seen[value] = pseudo
-            if value:  # an empty field means "not given" (models map it to None), not news
-                log.warning(
-                    "%s %r is not in the API reference; kept as an unknown value",
-                    cls.__name__,
-                    value,
-                )
+            log.warning(
+                "%s %r is not in the API reference; kept as an unknown value",
+                cls.__name__,
+                value,
+            )
         return pseudo
 
 

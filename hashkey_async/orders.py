@@ -22,7 +22,7 @@ from typing import Final
 
 from .enums import OrderType, Side, StpMode, TimeInForce, parse, parse_optional
 from .errors import InvalidParameterError
-from .params import Number, encode_value, to_decimal
+from .params import Number, encode_value, symbol_param, to_decimal
 
 __all__ = [
     "CLIENT_ORDER_ID_PREFIX",
@@ -152,8 +152,7 @@ def build_order(
     stp_mode: StpMode | str | None = None,
 ) -> OrderRequest:
     """Validate one order's arguments and return the request (raises before any I/O)."""
-    if not isinstance(symbol, str) or not symbol.strip():
-        raise InvalidParameterError("symbol", "must be a non-empty string")
+    symbol_param(symbol)
     side_ = parse(Side, "side", side)
     type_ = parse(OrderType, "type", type)
     tif = parse_optional(TimeInForce, "time_in_force", time_in_force)

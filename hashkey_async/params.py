@@ -23,10 +23,22 @@ __all__ = [
     "camel",
     "encode_query",
     "encode_value",
+    "symbol_param",
     "to_decimal",
 ]
 
 Number = Decimal | str | int | float
+
+
+def symbol_param(symbol: object) -> str:
+    """``symbol`` if it is a non-blank string, else ``InvalidParameterError`` naming ``symbol``.
+
+    The one check every symbol argument gets (REST, orders and streams alike).
+    """
+    if not isinstance(symbol, str) or not symbol.strip():
+        raise InvalidParameterError("symbol", f"must be a symbol like 'BTCUSDT', got {symbol!r}")
+    return symbol
+
 
 #: Characters left unescaped in query values: what the exchange's examples send bare.
 _SAFE: Final = "-_.~,"

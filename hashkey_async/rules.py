@@ -67,6 +67,9 @@ class SymbolRules:
     limit_sell_down_rate: Decimal | None = None
     market_buy_up_rate: Decimal | None = None
     market_sell_down_rate: Decimal | None = None
+    #: ``filterType`` of each filter this version does not know ("" when sent empty): those
+    #: limits are not checked here (they are kept raw in ``SymbolInfo.unknown_filters``).
+    unapplied_filters: tuple[str, ...] = ()
 
     @classmethod
     def from_symbol(cls, info: SymbolInfo) -> SymbolRules:
@@ -96,6 +99,7 @@ class SymbolRules:
             limit_sell_down_rate=limit.sell_price_down_rate if limit else None,
             market_buy_up_rate=market.buy_price_up_rate if market else None,
             market_sell_down_rate=market.sell_price_down_rate if market else None,
+            unapplied_filters=tuple(str(f.get("filterType") or "") for f in info.unknown_filters),
         )
 
     # --- rounding ---------------------------------------------------------------

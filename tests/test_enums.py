@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 import pytest
+from fixtures import reference_answer
 from order_matrix import GOOD_LIMIT
 from signed_shapes import mocked_client
 
@@ -22,22 +23,11 @@ from hashkey_async import (
     build_order,
     enums,
 )
-from hashkey_async.enums import parse, parse_optional
+from hashkey_async.enums import KLINE_INTERVALS, interval_param, parse, parse_optional
 from hashkey_async.rest import endpoints as E
 
 ORDER: dict[str, Any] = {
-    "accountId": "1464567707961719552",
-    "symbol": "ETHUSD",
-    "clientOrderId": "99999888905",
-    "orderId": "1563277167764290304",
-    "transactTime": "1701093160541",
-    "price": "1900",
-    "origQty": "0.03",
-    "executedQty": "0",
-    "status": "NEW",
-    "timeInForce": "GTC",
-    "type": "LIMIT",
-    "side": "BUY",
+    **reference_answer("POST /api/v1.1/spot/order"),
     "stpMode": "EXPIRE_TAKER",
 }
 
@@ -162,8 +152,20 @@ def test_parse_optional_keeps_none_and_is_as_strict_as_parse() -> None:
     assert info.value.field == "side"
 
 
-def test_an_empty_value_is_not_reported_as_news(caplog: pytest.LogCaptureFixture) -> None:
-    enums._unknown.get(TimeInForce, {}).pop("", None)  # as if "" had never been seen
+def test_a_blank_value_is_not_a_member_nor_news(caplog: pytest.LogCaptureFixture) -> None:
+    """Blank means "not given": the enum refuses it and decoding maps the field to None."""
     with caplog.at_level(logging.WARNING, logger="hashkey_async"):
-        assert TimeInForce("") == ""
+        for blank in ("", "  "):
+            with pytest.raises(ValueError):
+                TimeInForce(blank)
     assert not [r for r in caplog.records if "TimeInForce" in r.getMessage()]
+    assert "" not in enums._unknown.get(TimeInForce, {})
+
+
+def test_interval_param_accepts_the_reference_intervals_only() -> None:
+    assert {interval_param(i) for i in KLINE_INTERVALS} == KLINE_INTERVALS
+    assert {"1m", "1h", "1d", "1w", "1M"} <= KLINE_INTERVALS
+    for bad in ("1s", "1H", "", None, 60):
+        with pytest.raises(InvalidParameterError) as info:
+            interval_param(bad)
+        assert info.value.field == "interval" and repr(bad) in str(info.value)

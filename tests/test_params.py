@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hashkey_async.errors import InvalidParameterError
-from hashkey_async.params import camel, encode_query, encode_value, to_decimal
+from hashkey_async.params import camel, encode_query, encode_value, symbol_param, to_decimal
 
 
 @pytest.mark.parametrize(
@@ -99,3 +99,14 @@ def test_fast_path_matches_full_quoting(text: str) -> None:
 @given(st.integers())
 def test_ints_render_plainly(number: int) -> None:
     assert encode_query({"n": number}) == f"n={number}"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", None, 42, b"BTCUSDT"])
+def test_symbol_param_refuses_what_is_not_a_symbol(bad: object) -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        symbol_param(bad)
+    assert info.value.field == "symbol" and repr(bad) in str(info.value)
+
+
+def test_symbol_param_passes_a_symbol_through() -> None:
+    assert symbol_param("BTCUSDT") == "BTCUSDT"

@@ -59,7 +59,7 @@ def _report(event: ExecutionReport) -> str:
     if event.executed_quantity:
         filled += f" at avg {event.average_price}"
     return (
-        f"executionReport {event.status.value} {event.side.value} {event.quantity} @ {event.price}"
+        f"executionReport {event.status} {event.side} {event.quantity} @ {event.price}"
         f" ({filled}, order {event.order_id})"
     )
 
@@ -115,7 +115,7 @@ async def _trade(client: HashKeyClient, info: SymbolInfo, rules: SymbolRules, bi
         _show("wanted", f"BUY {wanted_qty} @ {wanted_price}")
         _show("sent", f"BUY {encode_value(qty)} @ {encode_value(price)}")
         resting = await client.spot.create_order(symbol, "BUY", "LIMIT", quantity=qty, price=price)
-        _show("REST answer", f"order {resting.order_id} {resting.status.value}")
+        _show("REST answer", f"order {resting.order_id} {resting.status}")
         report = await _next_event(
             events, ExecutionReport, lambda e: e.order_id == resting.order_id
         )
@@ -142,16 +142,17 @@ async def _trade(client: HashKeyClient, info: SymbolInfo, rules: SymbolRules, bi
             elif (
                 isinstance(event, ExecutionReport)
                 and event.order_id == taker.order_id
+                and event.status is not None
                 and event.status.is_final
             ):
                 done = event
                 _show("user stream", _report(done))
 
-        await _balances(client, 5, (info.base_asset, info.quote_asset))
+        await _balances(client, 5, [a for a in (info.base_asset, info.quote_asset) if a])
 
         _step(6, f"Cancel order {resting.order_id} (DELETE /api/v1/spot/order)")
         cancelled = await client.spot.cancel_order(order_id=resting.order_id)
-        _show("REST answer", f"order {cancelled.order_id} {cancelled.status.value}")
+        _show("REST answer", f"order {cancelled.order_id} {cancelled.status}")
         report = await _next_event(
             events,
             ExecutionReport,

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from ..client import HashKeyClient
+from ..enums import KLINE_INTERVALS
 from ..models.common import Level
-from ..rest.market import KLINE_INTERVALS
 from ..rules import SymbolRules
 from .failures import EXIT_OK, CommandError
 from .output import Output, render_table
@@ -52,7 +52,9 @@ def book_rows(bids: Sequence[Level], asks: Sequence[Level], levels: int) -> list
     return rows
 
 
-def _book_record(symbol: str, time: int, bids: list[Level], asks: list[Level]) -> dict[str, Any]:
+def _book_record(
+    symbol: str, time: int | None, bids: list[Level], asks: list[Level]
+) -> dict[str, Any]:
     return {"symbol": symbol, "time": time, "bids": bids, "asks": asks}
 
 

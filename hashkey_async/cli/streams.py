@@ -21,7 +21,7 @@ from .. import (
     TicketInfo,
     UnknownEvent,
 )
-from ..rest.market import KLINE_INTERVALS
+from ..enums import KLINE_INTERVALS
 from ..streams.subscription import Subscription
 from .failures import EXIT_OK
 from .output import Output, StreamTable, plain
@@ -54,7 +54,7 @@ def describe_event(event: PrivateEvent) -> str:
     match event:
         case ExecutionReport():
             return (
-                f"{event.symbol} order {event.order_id} {event.status.value} {event.side.value}"
+                f"{event.symbol} order {event.order_id} {event.status} {event.side}"
                 f" {event.quantity} @ {event.price} (filled {event.executed_quantity})"
             )
         case TicketInfo():

@@ -38,36 +38,36 @@ class VipFee(Model, kw_only=True):
     """Fee rates of one symbol at the account's VIP level."""
 
     symbol: str
-    product_type: str = ""
-    buy_maker_fee_currency: str = ""
-    buy_taker_fee_currency: str = ""
-    sell_maker_fee_currency: str = ""
-    sell_taker_fee_currency: str = ""
-    actual_maker_rate: Decimal = _ZERO
-    actual_taker_rate: Decimal = _ZERO
+    product_type: str | None = ""
+    buy_maker_fee_currency: str | None = ""
+    buy_taker_fee_currency: str | None = ""
+    sell_maker_fee_currency: str | None = ""
+    sell_taker_fee_currency: str | None = ""
+    actual_maker_rate: Decimal | None = _ZERO
+    actual_taker_rate: Decimal | None = _ZERO
 
 
 class VipInfo(Model, kw_only=True):
     """``GET /api/v1/account/vipInfo``: VIP level, 30-day volume and per-symbol fees."""
 
-    code: str | int = 0
-    msg: str = ""
-    vip_level: int = 0
-    trade_vol_30_day: Decimal = _ZERO
-    total_asset_bal: Decimal = _ZERO
+    code: str | int | None = 0
+    msg: str | None = ""
+    vip_level: int | None = 0
+    trade_vol_30_day: Decimal | None = _ZERO
+    total_asset_bal: Decimal | None = _ZERO
     data: list[VipFee] = msgspec.field(default_factory=list)
-    update_timestamp: int = 0
+    update_timestamp: int | None = 0
 
 
 class Balance(Model, kw_only=True):
     """One asset's balance: ``total = free + locked``."""
 
     asset: str
-    asset_id: str = ""
-    asset_name: str = ""
-    total: Decimal = _ZERO
-    free: Decimal = _ZERO
-    locked: Decimal = _ZERO
+    asset_id: str | None = ""
+    asset_name: str | None = ""
+    total: Decimal | None = _ZERO
+    free: Decimal | None = _ZERO
+    locked: Decimal | None = _ZERO
 
 
 class AccountBalances(Model, kw_only=True):
@@ -87,11 +87,11 @@ class AccountBalances(Model, kw_only=True):
 class TradeFee(Model, kw_only=True):
     """Fee of one trade, after and before any HSK deduction."""
 
-    fee_coin_id: str = ""
-    fee_coin_name: str = ""
-    fee: Decimal = _ZERO
-    origin_coin_id: str = ""
-    origin_coin_name: str = ""
+    fee_coin_id: str | None = ""
+    fee_coin_name: str | None = ""
+    fee: Decimal | None = _ZERO
+    origin_coin_id: str | None = ""
+    origin_coin_name: str | None = ""
     origin_fee: Decimal | None = None
 
 
@@ -101,23 +101,23 @@ class AccountTrade(Model, kw_only=True):
     id: int
     order_id: int
     symbol: str
-    price: Decimal
-    quantity: Decimal = msgspec.field(name="qty")
-    time: int
-    client_order_id: str = ""
+    price: Decimal | None = None
+    quantity: Decimal | None = msgspec.field(default=None, name="qty")
+    time: int | None = None
+    client_order_id: str | None = ""
     ticket_id: int | None = None
-    symbol_name: str = ""
+    symbol_name: str | None = ""
     match_order_id: int | None = None
-    commission: Decimal = _ZERO
-    commission_asset: str = ""
-    is_buyer: bool = False
-    is_maker: bool = False
+    commission: Decimal | None = _ZERO
+    commission_asset: str | None = ""
+    is_buyer: bool | None = False
+    is_maker: bool | None = False
     fee: TradeFee | None = None
-    fee_coin_id: str = ""
-    fee_amount: Decimal = _ZERO
-    maker_rebate: Decimal = _ZERO
-    hsk_deduct: bool = False
-    hsk_deduct_price: str = ""
+    fee_coin_id: str | None = ""
+    fee_amount: Decimal | None = _ZERO
+    maker_rebate: Decimal | None = _ZERO
+    hsk_deduct: bool | None = False
+    hsk_deduct_price: str | None = ""
 
     @property
     def hsk_deduct_rate(self) -> Decimal | None:
@@ -129,18 +129,18 @@ class AccountType(Model, kw_only=True):
     """One account of the user: 1 main trading, 5 custody, 6 fiat (reference table)."""
 
     account_id: int
-    account_type: int
-    account_label: str = ""
-    account_index: int = 0
+    account_type: int | None = None
+    account_label: str | None = ""
+    account_index: int | None = 0
     user_id: int | None = None
 
 
 class TransferResult(Model, kw_only=True):
     """``POST /api/v1/account/assetTransfer``."""
 
-    success: bool = False
-    timestamp: int = 0
-    client_order_id: str = ""
+    success: bool | None = False
+    timestamp: int | None = 0
+    client_order_id: str | None = ""
     order_id: int | None = None
 
 
@@ -154,49 +154,49 @@ class FiatRecord(Model, kw_only=True):
     """One fiat deposit or withdrawal (``GET /api/v1/account/fiat/history``)."""
 
     order_id: str
-    type: str
-    asset: str = ""
-    gross_amount: Decimal = _ZERO
-    net_amount: Decimal = _ZERO
-    fee: Decimal = _ZERO
-    status: str = ""
-    remark: str = ""
-    created_time: int = 0
-    updated_time: int = 0
-    channel: str = ""
-    client_order_id: str = ""
+    type: str | None = None
+    asset: str | None = ""
+    gross_amount: Decimal | None = _ZERO
+    net_amount: Decimal | None = _ZERO
+    fee: Decimal | None = _ZERO
+    status: str | None = ""
+    remark: str | None = ""
+    created_time: int | None = 0
+    updated_time: int | None = 0
+    channel: str | None = ""
+    client_order_id: str | None = ""
 
 
 class BalanceFlow(Model, kw_only=True):
     """One balance change (``GET /api/v1/account/balanceFlow``)."""
 
     id: int
-    account_id: int
-    coin: str
-    change: Decimal
-    total: Decimal
-    created: int
-    coin_id: str = ""
-    coin_name: str = ""
-    flow_type_value: int = 0
-    flow_type: str = ""
-    flow_name: str = ""
-    symbol: str = ""
+    account_id: int | None = None
+    coin: str | None = None
+    change: Decimal | None = None
+    total: Decimal | None = None
+    created: int | None = None
+    coin_id: str | None = ""
+    coin_name: str | None = ""
+    flow_type_value: int | None = 0
+    flow_type: str | None = ""
+    flow_name: str | None = ""
+    symbol: str | None = ""
 
 
 class ChainType(Model, kw_only=True):
     """Chains a coin moves on (``GET /api/v1/account/chainType``)."""
 
     coin_id: str
-    coin_name: str = ""
+    coin_name: str | None = ""
     chain_type_list: list[str] = msgspec.field(default_factory=list)
-    error_code: str = ""
-    error_msg: str = ""
+    error_code: str | None = ""
+    error_msg: str | None = ""
 
 
 class CoinInfo(Model, kw_only=True):
     """``GET /api/v1/coinInfo``: the coin with its chains and their limits."""
 
-    timezone: str = ""
-    server_time: int = 0
+    timezone: str | None = ""
+    server_time: int | None = 0
     coins: list[Coin] = msgspec.field(default_factory=list)

@@ -9,8 +9,8 @@ import msgspec
 __all__ = ["Empty", "Level", "Model", "optional_decimal"]
 
 
-def optional_decimal(text: str) -> Decimal | None:
-    """A money field the exchange sends as ``""`` until it is known: Decimal, or None if empty."""
+def optional_decimal(text: str | None) -> Decimal | None:
+    """A money field the exchange sends as ``""`` until it is known: Decimal, or None if blank."""
     return Decimal(text) if text else None
 
 

@@ -9,7 +9,7 @@ fields that older payloads omit have defaults.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import msgspec
 
@@ -36,7 +36,7 @@ __all__ = [
     "TickerPrice",
     "Trade",
     "TradeAmountFilter",
-    "decode_exchange_info_lenient",
+    "reshape_exchange_info",
 ]
 
 _ZERO = Decimal(0)
@@ -58,17 +58,17 @@ class _Filter(msgspec.Struct, rename="camel", tag_field="filterType", omit_defau
 class PriceFilter(_Filter, tag="PRICE_FILTER"):
     """Price rules: ``tick_size`` is the minimum price increment."""
 
-    tick_size: Decimal
-    min_price: Decimal = _ZERO
-    max_price: Decimal = _ZERO
+    tick_size: Decimal | None = None
+    min_price: Decimal | None = _ZERO
+    max_price: Decimal | None = _ZERO
 
 
 class LotSizeFilter(_Filter, tag="LOT_SIZE"):
     """Quantity rules for limit and market orders."""
 
-    min_qty: Decimal
-    max_qty: Decimal
-    step_size: Decimal
+    min_qty: Decimal | None = None
+    max_qty: Decimal | None = None
+    step_size: Decimal | None = None
     market_order_min_qty: Decimal | None = None
     market_order_max_qty: Decimal | None = None
 
@@ -76,15 +76,15 @@ class LotSizeFilter(_Filter, tag="LOT_SIZE"):
 class MinNotionalFilter(_Filter, tag="MIN_NOTIONAL"):
     """Minimum notional (price x quantity) of an order."""
 
-    min_notional: Decimal
+    min_notional: Decimal | None = None
 
 
 class TradeAmountFilter(_Filter, tag="TRADE_AMOUNT"):
     """Turnover rules: amount bounds for limit and market orders."""
 
-    min_amount: Decimal = _ZERO
+    min_amount: Decimal | None = _ZERO
     max_amount: Decimal | None = None
-    min_buy_price: Decimal = _ZERO
+    min_buy_price: Decimal | None = _ZERO
     market_order_min_amount: Decimal | None = None
     market_order_max_amount: Decimal | None = None
 
@@ -94,7 +94,7 @@ class LimitTradingFilter(_Filter, tag="LIMIT_TRADING"):
 
     buy_price_up_rate: Decimal | None = None
     sell_price_down_rate: Decimal | None = None
-    max_sell_price: Decimal = _ZERO
+    max_sell_price: Decimal | None = _ZERO
     max_entrust_num: int | None = None
 
 
@@ -108,12 +108,12 @@ class MarketTradingFilter(_Filter, tag="MARKET_TRADING"):
 class OpenQuoteFilter(_Filter, tag="OPEN_QUOTE"):
     """Opening-auction restrictions (times in ms; ``0`` means none)."""
 
-    no_allow_market_start_time: int = 0
-    no_allow_market_end_time: int = 0
-    limit_order_start_time: int = 0
-    limit_order_end_time: int = 0
-    limit_min_price: Decimal = _ZERO
-    limit_max_price: Decimal = _ZERO
+    no_allow_market_start_time: int | None = 0
+    no_allow_market_end_time: int | None = 0
+    limit_order_start_time: int | None = 0
+    limit_order_end_time: int | None = 0
+    limit_min_price: Decimal | None = _ZERO
+    limit_max_price: Decimal | None = _ZERO
 
 
 #: Any symbol filter; msgspec picks the class from ``filterType``.
@@ -134,26 +134,28 @@ class SymbolInfo(Model):
     """One trading pair and its trading rules."""
 
     symbol: str
-    status: str
-    base_asset: str
-    quote_asset: str
-    symbol_name: str = ""
-    base_asset_name: str = ""
+    status: str | None = None
+    base_asset: str | None = None
+    quote_asset: str | None = None
+    symbol_name: str | None = ""
+    base_asset_name: str | None = ""
     base_asset_precision: Decimal | None = None
-    base_ucid: str = ""
-    quote_asset_name: str = ""
+    base_ucid: str | None = ""
+    quote_asset_name: str | None = ""
     quote_precision: Decimal | None = None
-    quote_ucid: str = ""
-    retail_allowed: bool = False
-    pi_allowed: bool = False
-    corporate_allowed: bool = False
-    omnibus_allowed: bool = False
-    iceberg_allowed: bool = False
-    is_aggregate: bool = False
-    allow_margin: bool = False
+    quote_ucid: str | None = ""
+    retail_allowed: bool | None = False
+    pi_allowed: bool | None = False
+    corporate_allowed: bool | None = False
+    omnibus_allowed: bool | None = False
+    iceberg_allowed: bool | None = False
+    is_aggregate: bool | None = False
+    allow_margin: bool | None = False
     filters: list[Filter] = msgspec.field(default_factory=list)
-    trade_status: str = ""
-    site: str = ""
+    #: Filters whose ``filterType`` is empty or new to this version, as sent (not applied).
+    unknown_filters: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    trade_status: str | None = ""
+    site: str | None = ""
 
     def filter(self, kind: type[_FilterT]) -> _FilterT | None:
         """The first filter of type ``kind`` (e.g. ``PriceFilter``), or None if absent."""
@@ -171,31 +173,31 @@ class ChainInfo(Model):
     min_withdraw_quantity: Decimal | None = None
     max_withdraw_quantity: Decimal | None = None
     min_deposit_quantity: Decimal | None = None
-    allow_deposit: bool = False
-    allow_withdraw: bool = False
+    allow_deposit: bool | None = False
+    allow_withdraw: bool | None = False
 
 
 class Coin(Model):
     """One coin and the chains it can be deposited or withdrawn on."""
 
     coin_id: str
-    coin_name: str = ""
-    coin_full_name: str = ""
+    coin_name: str | None = ""
+    coin_full_name: str | None = ""
     org_id: int | None = None
-    allow_withdraw: bool = False
-    allow_deposit: bool = False
-    token_type: str = ""
+    allow_withdraw: bool | None = False
+    allow_deposit: bool | None = False
+    token_type: str | None = ""
     chain_types: list[ChainInfo] = msgspec.field(default_factory=list)
 
 
 class ExchangeInfo(Model):
     """``GET /api/v1/exchangeInfo``: symbols with their filters, and coins."""
 
-    timezone: str = ""
-    server_time: int = 0
+    timezone: str | None = ""
+    server_time: int | None = 0
     symbols: list[SymbolInfo] = msgspec.field(default_factory=list)
     coins: list[Coin] = msgspec.field(default_factory=list)
-    site: str = ""
+    site: str | None = ""
 
     def symbol(self, name: str) -> SymbolInfo | None:
         """The symbol called ``name``, or None."""
@@ -211,7 +213,7 @@ class ExchangeInfo(Model):
 class Depth(msgspec.Struct, rename={"time": "t", "bids": "b", "asks": "a"}):
     """Order book snapshot: ``t`` time, ``b`` bids, ``a`` asks as exact price levels."""
 
-    time: int = 0
+    time: int | None = 0
     bids: list[Level] = msgspec.field(default_factory=list)
     asks: list[Level] = msgspec.field(default_factory=list)
 
@@ -222,29 +224,30 @@ class Trade(
     """One public trade: ``is_buyer_maker`` is true when the buyer's order was resting."""
 
     time: int
-    price: Decimal
-    quantity: Decimal
-    is_buyer_maker: bool = False
+    price: Decimal | None = None
+    quantity: Decimal | None = None
+    is_buyer_maker: bool | None = False
 
 
 class Kline(msgspec.Struct, array_like=True):
     """One candlestick, decoded from the reference's 11-element array in this order."""
 
     open_time: int
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    close: Decimal
-    volume: Decimal
-    close_time: int = 0
-    quote_volume: Decimal = _ZERO
-    trade_count: int = 0
-    taker_buy_base_volume: Decimal = _ZERO
-    taker_buy_quote_volume: Decimal = _ZERO
+    open: Decimal | None = None
+    high: Decimal | None = None
+    low: Decimal | None = None
+    close: Decimal | None = None
+    volume: Decimal | None = None
+    close_time: int | None = 0
+    quote_volume: Decimal | None = _ZERO
+    trade_count: int | None = 0
+    taker_buy_base_volume: Decimal | None = _ZERO
+    taker_buy_quote_volume: Decimal | None = _ZERO
 
 
 class Ticker24hr(
     msgspec.Struct,
+    kw_only=True,
     rename={
         "time": "t",
         "symbol": "s",
@@ -261,24 +264,24 @@ class Ticker24hr(
 ):
     """24-hour rolling statistics of one symbol."""
 
-    time: int
+    time: int | None = None
     symbol: str
-    last_price: Decimal
+    last_price: Decimal | None = None
     high_price: Decimal | None = None
     low_price: Decimal | None = None
     open_price: Decimal | None = None
     bid_price: Decimal | None = None
     ask_price: Decimal | None = None
-    volume: Decimal = _ZERO
-    quote_volume: Decimal = _ZERO
-    inst_type: str = "SPOT"
+    volume: Decimal | None = _ZERO
+    quote_volume: Decimal | None = _ZERO
+    inst_type: str | None = "SPOT"
 
 
 class TickerPrice(msgspec.Struct, rename={"symbol": "s", "price": "p"}):
     """Latest traded price of one symbol."""
 
     symbol: str
-    price: Decimal
+    price: Decimal | None = None
 
 
 class BookTicker(
@@ -299,7 +302,7 @@ class BookTicker(
     bid_quantity: Decimal | None = None
     ask_price: Decimal | None = None
     ask_quantity: Decimal | None = None
-    time: int = 0
+    time: int | None = 0
 
 
 #: The ``filterType`` values the tagged union knows.
@@ -316,23 +319,12 @@ KNOWN_FILTER_TYPES: Final = frozenset(
     )
 )
 
-_generic_decoder: Final = msgspec.json.Decoder(float_hook=Decimal)
 
-
-def decode_exchange_info_lenient(raw: bytes) -> ExchangeInfo:
-    """Decode exchangeInfo, dropping filters whose ``filterType`` is new to us.
-
-    The typed decoder rejects an unknown tag; this slower path (used only after it failed)
-    keeps every symbol and every known filter. JSON floats are read as exact Decimals.
-    """
-    data = _generic_decoder.decode(raw)
-    if isinstance(data, dict):
-        for symbol in data.get("symbols") or ():
-            filters = symbol.get("filters") if isinstance(symbol, dict) else None
-            if isinstance(filters, list):
-                symbol["filters"] = [
-                    f
-                    for f in filters
-                    if isinstance(f, dict) and f.get("filterType") in KNOWN_FILTER_TYPES
-                ]
-    return msgspec.convert(data, ExchangeInfo, strict=False)
+def reshape_exchange_info(data: Any) -> Any:
+    """exchangeInfo as the wrapper, whatever shape came: one bare symbol object (the answer to
+    ``?symbol=...``, and the reference's own example) or a list of them is wrapped in ``symbols``."""
+    if isinstance(data, list):
+        return {"symbols": data}
+    if isinstance(data, dict) and "symbols" not in data and "symbol" in data:
+        return {"symbols": [data]}
+    return data

@@ -62,11 +62,11 @@ class DepthUpdate(
     """Order book snapshot (reference, "Depth"): best bid first, best ask first."""
 
     symbol: str
-    time: int
-    bids: list[Level]
-    asks: list[Level]
-    version: str = ""
-    exchange_id: int = 0
+    time: int | None = None
+    bids: list[Level] = msgspec.field(default_factory=list)
+    asks: list[Level] = msgspec.field(default_factory=list)
+    version: str | None = ""
+    exchange_id: int | None = 0
 
 
 class TradeUpdate(
@@ -77,10 +77,10 @@ class TradeUpdate(
     """One public trade (reference, "Trade"); ``is_maker`` is the exchange's ``m`` flag."""
 
     id: int
-    time: int
-    price: Decimal
-    quantity: Decimal
-    is_maker: bool = False
+    time: int | None = None
+    price: Decimal | None = None
+    quantity: Decimal | None = None
+    is_maker: bool | None = False
 
 
 class KlineUpdate(
@@ -106,15 +106,15 @@ class KlineUpdate(
 
     time: int
     symbol: str
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    close: Decimal
-    volume: Decimal
-    symbol_name: str = ""
-    close_time: int = 0
+    open: Decimal | None = None
+    high: Decimal | None = None
+    low: Decimal | None = None
+    close: Decimal | None = None
+    volume: Decimal | None = None
+    symbol_name: str | None = ""
+    close_time: int | None = 0
     quote_volume: Decimal | None = None
-    trade_count: int = 0
+    trade_count: int | None = 0
     taker_buy_volume: Decimal | None = None
     taker_buy_quote_volume: Decimal | None = None
 
@@ -138,17 +138,17 @@ class Ticker(
 ):
     """24-hour rolling ticker (reference, "Realtimes"); ``change`` is the 24h range ``m``."""
 
-    time: int
     symbol: str
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    close: Decimal
-    volume: Decimal
+    time: int | None = None
+    open: Decimal | None = None
+    high: Decimal | None = None
+    low: Decimal | None = None
+    close: Decimal | None = None
+    volume: Decimal | None = None
     quote_volume: Decimal | None = None
     change: Decimal | None = None
-    symbol_name: str = ""
-    exchange_id: int = 0
+    symbol_name: str | None = ""
+    exchange_id: int | None = 0
 
 
 class Bbo(
@@ -166,11 +166,11 @@ class Bbo(
     """Best bid and offer (reference, V2 "BBO")."""
 
     symbol: str
-    time: int
-    bid_price: Decimal
-    bid_quantity: Decimal
-    ask_price: Decimal
-    ask_quantity: Decimal
+    time: int | None = None
+    bid_price: Decimal | None = None
+    bid_quantity: Decimal | None = None
+    ask_price: Decimal | None = None
+    ask_quantity: Decimal | None = None
 
 
 # --- public envelopes -------------------------------------------------------------------------
@@ -291,9 +291,9 @@ class AccountBalance(
     """One asset's balance inside an ``AccountUpdate``."""
 
     asset: str
-    free: Decimal
-    locked: Decimal
-    remark: str = ""
+    free: Decimal | None = None
+    locked: Decimal | None = None
+    remark: str | None = ""
 
 
 class AccountUpdate(
@@ -309,11 +309,11 @@ class AccountUpdate(
 ):
     """Balance change of the spot account (reference, "Account Update")."""
 
-    event_time: int
-    balances: list[AccountBalance]
-    can_trade: bool = True
-    can_withdraw: bool = True
-    can_deposit: bool = True
+    event_time: int | None = None
+    balances: list[AccountBalance] = msgspec.field(default_factory=list)
+    can_trade: bool | None = True
+    can_withdraw: bool | None = True
+    can_deposit: bool | None = True
 
     @property
     def account_kind(self) -> str:
@@ -375,43 +375,38 @@ class ExecutionReport(
         "reject_reason": "x",
     },
 ):
-    """Order update (reference, "Order Update"); ``time_in_force`` is ``None`` when absent or empty."""
+    """Order update (reference, "Order Update"); any field but the routing ones may be ``None``."""
 
-    event_time: int
     symbol: str
-    client_order_id: str
-    side: Side
-    order_type: OrderType
-    status: OrderStatus
     order_id: int
-    quantity: Decimal = Decimal(0)
-    price: Decimal = Decimal(0)
+    event_time: int | None = None
+    client_order_id: str | None = ""
+    side: Side | None = None
+    order_type: OrderType | None = None
+    status: OrderStatus | None = None
+    quantity: Decimal | None = Decimal(0)
+    price: Decimal | None = Decimal(0)
     time_in_force: TimeInForce | None = None
-    last_executed_quantity: Decimal = Decimal(0)
-    executed_quantity: Decimal = Decimal(0)
-    last_executed_price: Decimal = Decimal(0)
-    commission: Decimal = Decimal(0)
-    commission_asset: str = ""
-    is_normal: bool = True
-    is_working: bool = True
-    is_maker: bool = False
-    create_time: int = 0
-    cumulative_quote_quantity: Decimal = Decimal(0)
-    is_close: bool = False
-    leverage: str = ""
-    requested_amount: Decimal = Decimal(0)
-    execution_id: int = 0
-    unfilled_quantity: Decimal = Decimal(0)
-    average_price: Decimal = Decimal(0)
-    index_price: Decimal = Decimal(0)
-    is_liquidation: bool = False
-    liquidation_type: str = ""
-    reject_reason: str = ""
-
-    def __post_init__(self) -> None:
-        """An empty ``f`` means no time in force, not an unknown one."""
-        if self.time_in_force == "":
-            self.time_in_force = None
+    last_executed_quantity: Decimal | None = Decimal(0)
+    executed_quantity: Decimal | None = Decimal(0)
+    last_executed_price: Decimal | None = Decimal(0)
+    commission: Decimal | None = Decimal(0)
+    commission_asset: str | None = ""
+    is_normal: bool | None = True
+    is_working: bool | None = True
+    is_maker: bool | None = False
+    create_time: int | None = 0
+    cumulative_quote_quantity: Decimal | None = Decimal(0)
+    is_close: bool | None = False
+    leverage: str | None = ""
+    requested_amount: Decimal | None = Decimal(0)
+    execution_id: int | None = 0
+    unfilled_quantity: Decimal | None = Decimal(0)
+    average_price: Decimal | None = Decimal(0)
+    index_price: Decimal | None = Decimal(0)
+    is_liquidation: bool | None = False
+    liquidation_type: str | None = ""
+    reject_reason: str | None = ""
 
 
 class TicketInfo(
@@ -431,24 +426,19 @@ class TicketInfo(
         "side": "S",
     },
 ):
-    """A fill ticket (reference, "Ticket Push"); ``side`` is ``None`` when absent or empty."""
+    """A fill ticket (reference, "Ticket Push"); any field but the routing ones may be ``None``."""
 
-    event_time: int
     symbol: str
-    quantity: Decimal
-    price: Decimal
     ticket_id: int
     order_id: int
-    match_time: int = 0
-    client_order_id: str = ""
-    account_id: int = 0
-    is_maker: bool = False
+    event_time: int | None = None
+    quantity: Decimal | None = None
+    price: Decimal | None = None
+    match_time: int | None = 0
+    client_order_id: str | None = ""
+    account_id: int | None = 0
+    is_maker: bool | None = False
     side: Side | None = None
-
-    def __post_init__(self) -> None:
-        """An empty ``S`` means no side given, not an unknown one."""
-        if self.side == "":
-            self.side = None
 
 
 class UnknownEvent(msgspec.Struct, frozen=True):

@@ -38,37 +38,37 @@ class Order(Model, kw_only=True):
 
     order_id: int
     symbol: str
-    side: Side
-    type: OrderType
-    status: OrderStatus
-    client_order_id: str = ""
+    side: Side | None = None
+    type: OrderType | None = None
+    status: OrderStatus | None = None
+    client_order_id: str | None = ""
     account_id: int | None = None
     exchange_id: int | None = None
-    symbol_name: str = ""
-    price: Decimal = _ZERO
-    orig_qty: Decimal = _ZERO
-    executed_qty: Decimal = _ZERO
+    symbol_name: str | None = ""
+    price: Decimal | None = _ZERO
+    orig_qty: Decimal | None = _ZERO
+    executed_qty: Decimal | None = _ZERO
     cumulative_quote_qty: Decimal | None = None
     avg_price: Decimal | None = None
-    req_amount: Decimal = _ZERO
+    req_amount: Decimal | None = _ZERO
     time_in_force: TimeInForce | None = None
     stp_mode: StpMode | None = None
-    transact_time: int = 0
-    time: int = 0
-    update_time: int = 0
-    ord_cxl_reason: str = ""
-    fee_coin: str = ""
+    transact_time: int | None = 0
+    time: int | None = 0
+    update_time: int | None = 0
+    ord_cxl_reason: str | None = ""
+    fee_coin: str | None = ""
     fee_amount: Decimal | None = None
     sum_fee_amount: Decimal | None = None
-    is_working: bool = True
-    concentration: str = ""
+    is_working: bool | None = True
+    concentration: str | None = ""
 
 
 class BatchOrderItem(Model, kw_only=True):
     """One order's outcome in a batch: ``order`` on success, else ``code``/``msg``."""
 
-    code: str | int = 0
-    msg: str = ""
+    code: str | int | None = 0
+    msg: str | None = ""
     order: Order | None = None
 
     @property
@@ -81,15 +81,15 @@ class BatchOrderItem(Model, kw_only=True):
         """The error this item's code maps to in the error tree (None when it succeeded)."""
         if self.ok:
             return None
-        return error_for(_ITEM_STATUS, normalize_code(self.code), self.msg)
+        return error_for(_ITEM_STATUS, normalize_code(self.code), self.msg or "")
 
 
 class BatchOrderResponse(Model, kw_only=True):
     """``POST /api/v1.1/spot/batchOrders``: one item per requested order, in request order."""
 
-    code: str | int = 0
+    code: str | int | None = 0
     result: list[BatchOrderItem] = msgspec.field(default_factory=list)
-    concentration: str = ""
+    concentration: str | None = ""
 
     @property
     def orders(self) -> list[Order]:
@@ -105,15 +105,15 @@ class BatchOrderResponse(Model, kw_only=True):
 class SuccessResponse(Model, kw_only=True):
     """``{"success": true}`` answers (cancel open orders by symbol)."""
 
-    success: bool = False
+    success: bool | None = False
 
 
 class CancelAllResponse(Model, kw_only=True):
     """``DELETE /api/v1/spot/cancelAllOpenOrders``: accepted (not necessarily done)."""
 
-    code: str | int = "0000"
-    message: str = ""
-    timestamp: int = 0
+    code: str | int | None = "0000"
+    message: str | None = ""
+    timestamp: int | None = 0
     last_order_id: int | None = None
 
 
@@ -121,7 +121,7 @@ class CancelByIdsItem(Model, kw_only=True):
     """One order the exchange could not cancel, with its error code."""
 
     order_id: int
-    code: str | int = ""
+    code: str | int | None = ""
 
     @property
     def error(self) -> HashKeyError:
@@ -132,7 +132,7 @@ class CancelByIdsItem(Model, kw_only=True):
 class CancelByIdsResponse(Model, kw_only=True):
     """``DELETE /api/v1/spot/cancelOrderByIds``: ``result`` lists only the failures."""
 
-    code: str | int = "0000"
+    code: str | int | None = "0000"
     result: list[CancelByIdsItem] = msgspec.field(default_factory=list)
 
     @property

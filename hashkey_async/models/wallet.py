@@ -20,42 +20,42 @@ class DepositAddress(Model, kw_only=True):
     """``GET /api/v1/account/deposit/address``."""
 
     address: str
-    can_deposit: bool = False
-    address_ext: str = ""
-    min_quantity: Decimal = _ZERO
-    need_address_tag: bool = False
-    required_confirm_times: int = 0
-    can_withdraw_confirm_times: int = 0
-    coin_type: str = ""
+    can_deposit: bool | None = False
+    address_ext: str | None = ""
+    min_quantity: Decimal | None = _ZERO
+    need_address_tag: bool | None = False
+    required_confirm_times: int | None = 0
+    can_withdraw_confirm_times: int | None = 0
+    coin_type: str | None = ""
 
 
 class Deposit(Model, kw_only=True):
     """One deposit; ``status`` per the reference's "Deposit Status" table (4 = successful)."""
 
-    time: int
+    time: int | None = None
     coin: str
-    quantity: Decimal
-    status: int
-    coin_name: str = ""
-    address: str = ""
-    status_code: str = ""
-    tx_id: str = ""
+    quantity: Decimal | None = None
+    status: int | None = None
+    coin_name: str | None = ""
+    address: str | None = ""
+    status_code: str | None = ""
+    tx_id: str | None = ""
 
 
 class AuthAddressResult(Model, kw_only=True):
     """``POST /api/v1/account/authAddress``."""
 
-    success: bool = False
-    msg: str = ""
-    timestamp: int = 0
+    success: bool | None = False
+    msg: str | None = ""
+    timestamp: int | None = 0
 
 
 class WithdrawResult(Model, kw_only=True):
     """``POST /api/v1/account/withdraw``: ``order_id`` is the withdrawal id (``W...``)."""
 
-    success: bool = False
+    success: bool | None = False
     id: int | None = None
-    order_id: str = ""
+    order_id: str | None = ""
     account_id: int | None = None
 
 
@@ -63,22 +63,22 @@ class Withdrawal(Model, kw_only=True):
     """One withdrawal; ``status`` is failed, withdrawing, under_review, successful, canceled, ..."""
 
     id: str
-    time: int
-    coin: str
-    quantity: Decimal
-    status: str
-    coin_id: str = ""
-    coin_name: str = ""
-    address: str = ""
-    arrive_quantity: str = ""
-    tx_id: str = ""
-    address_url: str = ""
-    fee_coin_id: str = ""
-    fee_coin_name: str = ""
-    fee: Decimal = _ZERO
-    remark: str = ""
-    platform: str = ""
-    memo: str = ""
+    time: int | None = None
+    coin: str | None = None
+    quantity: Decimal | None = None
+    status: str | None = None
+    coin_id: str | None = ""
+    coin_name: str | None = ""
+    address: str | None = ""
+    arrive_quantity: str | None = ""
+    tx_id: str | None = ""
+    address_url: str | None = ""
+    fee_coin_id: str | None = ""
+    fee_coin_name: str | None = ""
+    fee: Decimal | None = _ZERO
+    remark: str | None = ""
+    platform: str | None = ""
+    memo: str | None = ""
 
     @property
     def arrived(self) -> Decimal | None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 import msgspec
 
+from ..decoding import Decoder
 from ..models import account, market, trading, user_stream, wallet
 from ..models.common import Empty
 from ..ratelimit import Bucket
@@ -21,6 +22,13 @@ from ..ratelimit import Bucket
 __all__ = ["ENDPOINTS", "Bucket", "Endpoint", "Security"]
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class _Decodes(Protocol[T_co]):
+    """Anything with msgspec's ``decode(bytes) -> T``."""
+
+    def decode(self, buf: bytes, /) -> T_co: ...
 
 
 class Security(enum.Enum):
@@ -45,14 +53,14 @@ class Security(enum.Enum):
 
 @dataclass(frozen=True)
 class Endpoint(Generic[T]):
-    """One REST endpoint. ``decoder`` is built once from ``model``.
+    """One REST endpoint. ``decoder`` (strict, fast) and ``tolerant`` are built once from ``model``.
 
-    The decoder is lax (``strict=False``) so ids and times that real servers send as
-    strings (``"t": "1721909189304"``) still decode into ints. ``lenient``, if set, is
-    tried (off the hot path) when that decoder fails, for answers whose shape may grow
-    in ways a typed decoder cannot follow (new filter types in exchangeInfo). ``aliases``
-    are other paths the reference's own examples use for the same call: the offline
-    exchange serves them too, the client always sends ``path``.
+    The strict decoder is lax in msgspec's sense (``strict=False``: ids and times that real
+    servers send as strings still decode into ints); where it fails, ``tolerant`` applies the
+    one decoding policy (``hashkey_async.decoding``). ``reshape``, if set, normalises answers
+    that come in several shapes (exchangeInfo) and makes the tolerant decoder the only one.
+    ``aliases`` are other paths the reference's own examples use for the same call: the
+    offline exchange serves them too, the client always sends ``path``.
     """
 
     name: str
@@ -62,12 +70,26 @@ class Endpoint(Generic[T]):
     weight: int
     bucket: Bucket
     model: Any
-    lenient: Callable[[bytes], T] | None = field(default=None, repr=False, compare=False)
+    reshape: Callable[[Any], Any] | None = field(default=None, repr=False, compare=False)
     aliases: tuple[str, ...] = field(default=(), repr=False, compare=False)
-    decoder: msgspec.json.Decoder[T] = field(init=False, repr=False, compare=False)
+    decoder: _Decodes[T] = field(init=False, repr=False, compare=False)
+    tolerant: Decoder[T] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "decoder", msgspec.json.Decoder(self.model, strict=False))
+        tolerant = Decoder[T](
+            self.model,
+            reshape=self.reshape,
+            secret=self.security is Security.USER_STREAM,
+            atomic=self.order_write,
+        )
+        strict = msgspec.json.Decoder(self.model, strict=False)
+        object.__setattr__(self, "tolerant", tolerant)
+        object.__setattr__(self, "decoder", tolerant if self.reshape is not None else strict)
+
+    @property
+    def order_write(self) -> bool:
+        """An order write (create, batch, cancel...): an answer it cannot read means "unknown"."""
+        return self.bucket is Bucket.ORDER and self.method != "GET"
 
     @property
     def idempotent(self) -> bool:
@@ -82,7 +104,7 @@ _O, _Q, _P, _L = Bucket.ORDER, Bucket.QUERY, Bucket.PUBLIC, Bucket.USER_STREAM
 # --- Public Market Data + Miscellaneous -------------------------------------
 PING: Final = Endpoint[Empty]("ping", "GET", "/api/v1/ping", _N, 1, _P, Empty)
 SERVER_TIME: Final = Endpoint[market.ServerTime]("server_time", "GET", "/api/v1/time", _N, 1, _P, market.ServerTime)
-EXCHANGE_INFO: Final = Endpoint[market.ExchangeInfo]("exchange_info", "GET", "/api/v1/exchangeInfo", _N, 1, _P, market.ExchangeInfo, market.decode_exchange_info_lenient)
+EXCHANGE_INFO: Final = Endpoint[market.ExchangeInfo]("exchange_info", "GET", "/api/v1/exchangeInfo", _N, 1, _P, market.ExchangeInfo, market.reshape_exchange_info)
 DEPTH: Final = Endpoint[market.Depth]("depth", "GET", "/quote/v1/depth", _N, 1, _P, market.Depth)
 TRADES: Final = Endpoint[list[market.Trade]]("trades", "GET", "/quote/v1/trades", _N, 1, _P, list[market.Trade])
 KLINES: Final = Endpoint[list[market.Kline]]("klines", "GET", "/quote/v1/klines", _N, 1, _P, list[market.Kline])

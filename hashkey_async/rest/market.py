@@ -6,29 +6,18 @@ Arguments are checked here, before any request, against the limits the reference
 
 from __future__ import annotations
 
-from typing import Final
-
+from ..enums import interval_param
 from ..errors import InvalidParameterError
 from ..models.market import BookTicker, Depth, ExchangeInfo, Kline, Ticker24hr, TickerPrice, Trade
+from ..params import symbol_param
 from . import endpoints as E
 from .base import Resource
 
-__all__ = ["KLINE_INTERVALS", "MarketResource"]
-
-#: Reference, "Get Kline": the accepted intervals.
-KLINE_INTERVALS: Final = frozenset(
-    {"1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "1w", "1M"}
-)
-
-
-def _symbol(symbol: str) -> str:
-    if not isinstance(symbol, str) or not symbol:
-        raise InvalidParameterError("symbol", f"expected a non-empty symbol, got {symbol!r}")
-    return symbol
+__all__ = ["MarketResource"]
 
 
 def _optional_symbol(symbol: str | None) -> str | None:
-    return None if symbol is None else _symbol(symbol)
+    return None if symbol is None else symbol_param(symbol)
 
 
 def _bounded(field: str, value: int | None, low: int, high: int) -> int | None:
@@ -61,13 +50,13 @@ class MarketResource(Resource):
     async def depth(self, symbol: str, limit: int | None = None) -> Depth:
         """Order book snapshot, up to ``limit`` (1..200, default 100) levels a side."""
         return await self._call(
-            E.DEPTH, symbol=_symbol(symbol), limit=_bounded("limit", limit, 1, 200)
+            E.DEPTH, symbol=symbol_param(symbol), limit=_bounded("limit", limit, 1, 200)
         )
 
     async def trades(self, symbol: str, limit: int | None = None) -> list[Trade]:
         """Recent public trades, oldest first, up to ``limit`` (1..100, default 100)."""
         return await self._call(
-            E.TRADES, symbol=_symbol(symbol), limit=_bounded("limit", limit, 1, 100)
+            E.TRADES, symbol=symbol_param(symbol), limit=_bounded("limit", limit, 1, 100)
         )
 
     async def klines(
@@ -80,14 +69,10 @@ class MarketResource(Resource):
         end_time: int | None = None,
     ) -> list[Kline]:
         """Candlesticks of ``interval`` (``"1m"`` .. ``"1M"``), up to ``limit`` (1..1000)."""
-        if interval not in KLINE_INTERVALS:
-            raise InvalidParameterError(
-                "interval", f"expected one of {sorted(KLINE_INTERVALS)}, got {interval!r}"
-            )
         return await self._call(
             E.KLINES,
-            symbol=_symbol(symbol),
-            interval=interval,
+            symbol=symbol_param(symbol),
+            interval=interval_param(interval),
             limit=_bounded("limit", limit, 1, 1000),
             start_time=_bounded("start_time", start_time, 0, 2**63 - 1),
             end_time=_bounded("end_time", end_time, 0, 2**63 - 1),
@@ -103,7 +88,7 @@ class MarketResource(Resource):
 
     async def book_ticker(self, symbol: str) -> list[BookTicker]:
         """Best bid and ask of ``symbol`` (the exchange answers with a one-element list)."""
-        return await self._call(E.BOOK_TICKER, symbol=_symbol(symbol))
+        return await self._call(E.BOOK_TICKER, symbol=symbol_param(symbol))
 
     async def merged_depth(
         self, symbol: str, limit: int | None = None, scale: int | None = None
@@ -111,7 +96,7 @@ class MarketResource(Resource):
         """Order book aggregated at price ``scale`` (0..5), up to ``limit`` (1..200) levels a side."""
         return await self._call(
             E.MERGED_DEPTH,
-            symbol=_symbol(symbol),
+            symbol=symbol_param(symbol),
             limit=_bounded("limit", limit, 1, 200),
             scale=_bounded("scale", scale, 0, 5),
         )

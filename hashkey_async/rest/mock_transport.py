@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 from urllib.parse import parse_qsl, urlsplit
 
@@ -62,7 +62,7 @@ class MockResponse:
 
     status: int
     headers: CIMultiDictProxy[str]
-    content: bytes = field(default=b"")
+    content: bytes
 
     def __init__(
         self,

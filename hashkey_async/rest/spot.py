@@ -29,7 +29,7 @@ from ..orders import (
     order_ids_param,
     validate_batch,
 )
-from ..params import Number
+from ..params import Number, symbol_param
 from ..rules import RulesBook, SymbolRules
 from . import endpoints as E
 from .base import Resource
@@ -187,10 +187,10 @@ class SpotResource(Resource):
         self, symbol: str, side: Side | str | None = None
     ) -> SuccessResponse:
         """Cancel every open order of ``symbol`` (optionally one side), up to 200."""
-        if not symbol:
-            raise InvalidParameterError("symbol", "must be a non-empty string")
         return await self._call(
-            E.CANCEL_OPEN_ORDERS, symbol=symbol, side=parse_optional(Side, "side", side)
+            E.CANCEL_OPEN_ORDERS,
+            symbol=symbol_param(symbol),
+            side=parse_optional(Side, "side", side),
         )
 
     async def cancel_all_open_orders(

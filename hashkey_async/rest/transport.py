@@ -30,6 +30,7 @@ from ..auth import Credentials
 from ..backoff import full_jitter
 from ..clock import ServerClock
 from ..config import ClientConfig
+from ..decoding import exact_json
 from ..errors import (
     BODY_EXCERPT_CHARS,
     SUCCESS_CODES,
@@ -293,8 +294,8 @@ class Transport:
         if status == 200 and raw[:7] != _CODE_PREFIX:
             try:
                 return endpoint.decoder.decode(raw)
-            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                return _decode_again(endpoint, raw, exc)
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                return _decode_again(endpoint, params, raw)
         return self._failure(endpoint, params, status, raw, retry_after)
 
     async def _mocked(
@@ -330,8 +331,8 @@ class Transport:
         if status == 200 and (code is None or code in SUCCESS_CODES):
             try:
                 return endpoint.decoder.decode(raw)
-            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                return _decode_again(endpoint, raw, exc)
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                return _decode_again(endpoint, params, raw)
         error = error_for(status, code, message, retry_after=retry_after)
         log.debug(
             "%s %s -> HTTP %d %s", endpoint.method, endpoint.path, status, type(error).__name__
@@ -351,24 +352,26 @@ class Transport:
         raise error
 
 
-def _decode_again(endpoint: Endpoint[T], raw: bytes, exc: Exception) -> T:
-    """The typed decode failed: try the row's lenient decoder, else raise DecodeError."""
-    if endpoint.lenient is not None:
-        try:
-            result = endpoint.lenient(raw)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            pass
-        else:
-            log.warning(
-                "%s: decoded leniently, skipping what the models do not know: %s",
-                endpoint.name,
-                exc,
-            )
-            return result
-    if endpoint.security is Security.USER_STREAM:
-        # These bodies carry a listenKey, a credential for the private stream: never quote them.
-        raise DecodeError(f"{endpoint.name}: {exc}") from exc
-    raise DecodeError(f"{endpoint.name}: {exc}; body starts {_excerpt(raw)!r}") from exc
+def _decode_again(endpoint: Endpoint[T], params: Mapping[str, object] | None, raw: bytes) -> T:
+    """The strict decode failed: apply the tolerant policy; what it cannot read either raises.
+
+    A 2xx to an order write that cannot be read may still have taken effect: that is
+    ``ExecutionStatusUnknown`` (as for a 5xx), never a ``DecodeError`` a bot would retry on.
+    """
+    try:
+        return endpoint.tolerant.convert(exact_json.decode(raw), raw)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        error = exc
+    # listenKey answers carry a credential for the private stream: never quote them.
+    body = "" if endpoint.security is Security.USER_STREAM else f"; body starts {_excerpt(raw)!r}"
+    if endpoint.order_write:
+        raise ExecutionStatusUnknown(
+            f"{endpoint.name}: the answer cannot be read ({error}){body}; the call may have"
+            " taken effect",
+            status=200,
+            client_order_id=_client_order_id(params),
+        ) from error
+    raise DecodeError(f"{endpoint.name}: {error}{body}") from error
 
 
 def _client_order_id(params: Mapping[str, object] | None) -> str | None:

@@ -22,6 +22,7 @@ from typing import Any, Final
 import aiohttp
 
 from ..config import ClientConfig
+from ..enums import interval_param
 from ..errors import (
     HashKeyError,
     InvalidParameterError,
@@ -40,12 +41,12 @@ from ..models.stream import (
     Ticker,
     TradeUpdate,
 )
+from ..params import symbol_param
 from ..rest.user_stream import UserStreamResource
 from .backoff import Backoff
 from .connection import Connection, ConnectionState, ConnectionStats, StateListener
 from .health import CADENCE, stall_window
 from .protocol import (
-    KLINE_INTERVALS,
     PUBLIC_TOPICS,
     PrivateDecoder,
     PublicDecoder,
@@ -320,12 +321,6 @@ class PrivateChannel:
                 log.debug("stream private: listenKey delete failed: %s", type(exc).__name__)
 
 
-def _symbol(symbol: str) -> str:
-    if not isinstance(symbol, str) or not symbol:
-        raise InvalidParameterError("symbol", "must be a non-empty string like 'BTCUSDT'")
-    return symbol
-
-
 def _queue_size(queue_size: int | None, default: int) -> int:
     if queue_size is None:
         return default
@@ -430,37 +425,35 @@ class StreamManager:
         self, symbol: str, *, version: int = 2, queue_size: int | None = None
     ) -> Subscription[DepthUpdate]:
         """Order book snapshots; a slow consumer gets the latest one (conflated)."""
-        key = StreamKey("depth", _symbol(symbol))
+        key = StreamKey("depth", symbol_param(symbol))
         return self._public_sub(key, _version(version), Policy.CONFLATE, None, queue_size)
 
     def trades(
         self, symbol: str, *, version: int = 2, queue_size: int | None = None
     ) -> Subscription[TradeUpdate]:
         """Every public trade; a consumer past its bound gets ``StreamOverflowError``."""
-        key = StreamKey("trade", _symbol(symbol))
+        key = StreamKey("trade", symbol_param(symbol))
         return self._public_sub(key, _version(version), Policy.RAISE, None, queue_size)
 
     def klines(
         self, symbol: str, interval: str, *, version: int = 2, queue_size: int | None = None
     ) -> Subscription[KlineUpdate]:
         """Candles of ``interval`` (``1m`` .. ``1M``); conflated to the latest per candle."""
-        if interval not in KLINE_INTERVALS:
-            raise InvalidParameterError("interval", f"must be one of {sorted(KLINE_INTERVALS)}")
-        key = StreamKey("kline", _symbol(symbol), interval)
+        key = StreamKey("kline", symbol_param(symbol), interval_param(interval))
         return self._public_sub(key, _version(version), Policy.CONFLATE, _by_time, queue_size)
 
     def ticker(
         self, symbol: str, *, version: int = 2, queue_size: int | None = None
     ) -> Subscription[Ticker]:
         """24h rolling ticker (topic ``realtimes``); conflated."""
-        key = StreamKey("realtimes", _symbol(symbol))
+        key = StreamKey("realtimes", symbol_param(symbol))
         return self._public_sub(key, _version(version), Policy.CONFLATE, None, queue_size)
 
     def bbo(
         self, symbol: str, *, version: int = 2, queue_size: int | None = None
     ) -> Subscription[Bbo]:
         """Best bid and offer (V2 only); conflated."""
-        key = StreamKey("bbo", _symbol(symbol))
+        key = StreamKey("bbo", symbol_param(symbol))
         return self._public_sub(key, _version(version), Policy.CONFLATE, None, queue_size)
 
     def _public_sub(

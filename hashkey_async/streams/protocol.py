@@ -11,6 +11,7 @@ from typing import Any, Final, Literal, NamedTuple
 
 import msgspec
 
+from ..decoding import Decoder, Refused, exact_json, excerpt
 from ..models.stream import (
     AccountUpdate,
     Control,
@@ -25,7 +26,6 @@ from ..models.stream import (
 )
 
 __all__ = [
-    "KLINE_INTERVALS",
     "PUBLIC_TOPICS",
     "Liveness",
     "MarketData",
@@ -49,10 +49,6 @@ PUBLIC_TOPICS: Final = {
     1: ("depth", "trade", "kline", "realtimes"),
     2: ("depth", "trade", "kline", "realtimes", "bbo"),
 }
-#: Kline intervals (reference, "Kline": ``kline_$interval`` / ``klineType``).
-KLINE_INTERVALS: Final = frozenset(
-    ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "1w", "1M")
-)
 
 
 class StreamKey(NamedTuple):
@@ -110,12 +106,18 @@ _control_decoder: Final = msgspec.json.Decoder(Control, strict=False)
 
 
 class PublicDecoder:
-    """Decodes public frames of one version straight from bytes into typed structs."""
+    """Decodes public frames of one version straight from bytes into typed structs.
 
-    __slots__ = ("_decode_typed", "version")
+    The strict typed decode runs first; only a known topic it cannot read goes through the
+    tolerant policy (``hashkey_async.decoding``), which refuses a frame only for a broken
+    routing field (topic, symbol, kline interval, item symbol).
+    """
+
+    __slots__ = ("_decode_typed", "_tolerant", "version")
 
     def __init__(self, version: Version) -> None:
         self.version = version
+        self._tolerant: Decoder[Any] = Decoder(V1Frame if version == 1 else V2Frame)
         typed: msgspec.json.Decoder[Any] = msgspec.json.Decoder(
             V1Frame if version == 1 else V2Frame, strict=False
         )
@@ -126,15 +128,16 @@ class PublicDecoder:
         """A market frame routed by its key, or a ``Control`` frame (pong, ack, unknown topic).
 
         Raises ``msgspec.DecodeError`` for bytes that are not JSON, and ``msgspec.ValidationError``
-        for a known topic whose shape does not fit (the caller logs and skips it).
+        (``decoding.Refused``, counted and logged) for a known topic whose routing fields are
+        broken (the caller skips it).
         """
         try:
             msg = self._decode_typed(frame)
         except msgspec.ValidationError:
             control = _control_decoder.decode(frame)
-            if control.topic in PUBLIC_TOPICS[self.version] and control.pong is None:
-                raise
-            return control
+            if control.topic not in PUBLIC_TOPICS[self.version] or control.pong is not None:
+                return control
+            msg = self._tolerant.convert(exact_json.decode(frame), frame)
         params = msg.params
         if self.version == 2:
             return (msg.TOPIC, params.symbol, params.interval), [msg.data]
@@ -145,18 +148,33 @@ _PrivateUnion = (
     ExecutionReport | AccountUpdate | CustodyAccountUpdate | FiatAccountUpdate | TicketInfo
 )
 _private_list: Final = msgspec.json.Decoder(list[_PrivateUnion], strict=False)
-_private_one: Final = msgspec.json.Decoder(_PrivateUnion, strict=False)
-_raw_list: Final = msgspec.json.Decoder(list[msgspec.Raw])
-_any_obj: Final = msgspec.json.Decoder(dict[str, Any])
+_private_one: Final[Decoder[PrivateEvent]] = Decoder(_PrivateUnion)
+_private_kinds: Final = frozenset(
+    cls.__struct_config__.tag
+    for cls in (ExecutionReport, AccountUpdate, CustodyAccountUpdate, FiatAccountUpdate, TicketInfo)
+)
+
+
+def _untyped(item: Any, why: str) -> UnknownEvent:
+    """An event kept as ``UnknownEvent`` (raw payload, numbers exact), logged at WARNING."""
+    data = item if isinstance(item, dict) else {"value": item}
+    kind = str(data.get("e", ""))
+    log.warning("private event %r kept untyped (%s): %s", kind, why, excerpt(repr(data)))
+    return UnknownEvent(kind, data)
 
 
 class PrivateDecoder:
-    """Decodes private frames: an array of events, or a ``{"ping": ts, ...}`` control object."""
+    """Decodes private frames: an array of events, or a ``{"ping": ts, ...}`` control object.
+
+    Each event stands alone: a known kind with intact identity is delivered typed (tolerantly
+    if need be), one with broken identity or of an unknown kind as ``UnknownEvent`` carrying
+    its payload; a bad element never drops its siblings.
+    """
 
     __slots__ = ()
 
     def decode(self, frame: str | bytes) -> list[PrivateEvent] | Control:
-        """Typed events (unknown ones as ``UnknownEvent``), or a ``Control`` frame."""
+        """Typed events (unknown or unidentifiable ones as ``UnknownEvent``), or a ``Control``."""
         head = frame.lstrip()[:1]
         if head not in ("[", b"["):
             return _control_decoder.decode(frame)
@@ -164,15 +182,16 @@ class PrivateDecoder:
             return list(_private_list.decode(frame))
         except msgspec.ValidationError:
             pass
+        items = exact_json.decode(frame)
         events: list[PrivateEvent] = []
-        for raw in _raw_list.decode(frame):
+        for item in items:
+            if not isinstance(item, dict) or item.get("e") not in _private_kinds:
+                events.append(_untyped(item, "unknown event type"))
+                continue
             try:
-                events.append(_private_one.decode(raw))
-            except msgspec.ValidationError as exc:
-                data = _any_obj.decode(raw)
-                kind = str(data.get("e", ""))
-                log.debug("private event %r kept untyped: %s", kind, exc)
-                events.append(UnknownEvent(kind, data))
+                events.append(_private_one.convert(item))
+            except Refused as refused:
+                events.append(_untyped(item, str(refused)))
         return events
 
 

@@ -26,7 +26,6 @@ from hashkey_async.models.market import (
     TickerPrice,
     Trade,
     TradeAmountFilter,
-    decode_exchange_info_lenient,
 )
 from hashkey_async.rest import endpoints as E
 
@@ -209,21 +208,23 @@ def test_models_accept_numbers_for_strings_and_ignore_unknown_fields() -> None:
     assert top.bid_price is None and top.time == 5
 
 
-def test_unknown_filter_type_fails_the_typed_decoder_but_not_the_lenient_one() -> None:
+def test_unknown_and_empty_filter_types_are_kept_raw_while_known_ones_decode() -> None:
     raw = (
         b'{"serverTime": 1, "symbols": [{"symbol": "BTCUSDT", "status": "TRADING", "baseAsset": "BTC",'
         b' "quoteAsset": "USDT", "filters": [{"filterType": "PRICE_FILTER", "tickSize": 0.01},'
-        b' {"filterType": "ICEBERG_PARTS", "limit": 10}, {"filterType": "MIN_NOTIONAL", "minNotional": "5"}]}]}'
+        b' {"filterType": "ICEBERG_PARTS", "limit": 10}, {"filterType": "", "x": 1.5},'
+        b' {"filterType": "MIN_NOTIONAL", "minNotional": "5"}]}]}'
     )
-    with pytest.raises(msgspec.ValidationError, match="ICEBERG_PARTS"):
-        E.EXCHANGE_INFO.decoder.decode(raw)
-    assert E.EXCHANGE_INFO.lenient is decode_exchange_info_lenient
-    info = decode_exchange_info_lenient(raw)
+    info = E.EXCHANGE_INFO.decoder.decode(raw)
     symbol = info.symbol("BTCUSDT")
     assert symbol is not None
     assert symbol.filters == [
         PriceFilter(tick_size=Decimal("0.01")),
         MinNotionalFilter(min_notional=Decimal(5)),
+    ]
+    assert symbol.unknown_filters == [
+        {"filterType": "ICEBERG_PARTS", "limit": 10},
+        {"filterType": "", "x": Decimal("1.5")},
     ]
     price = symbol.filter(PriceFilter)
     assert price is not None and str(price.tick_size) == "0.01"  # a JSON float, read exactly

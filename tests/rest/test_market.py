@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 from mockrest import BASE, Recorder
 
-from hashkey_async import HashKeyClient, InvalidParameterError
+from hashkey_async import HashKeyClient, InvalidParameterError, decode_stats
 from hashkey_async.models.market import (
     BookTicker,
     Depth,
@@ -186,7 +187,11 @@ async def test_exchange_info_survives_a_filter_type_it_does_not_know(
         {"filterType": "LOT_SIZE", "minQty": "1", "maxQty": "9", "stepSize": "1"},
     ]
     mocked.on("GET", "/api/v1/exchangeInfo", payload={"symbols": [{**symbol, "filters": filters}]})
-    info = await client.market.exchange_info()
+    decode_stats().reset()
+    with caplog.at_level(logging.WARNING, logger="hashkey_async.decode"):
+        info = await client.market.exchange_info()
     [only] = info.symbols
     assert [type(f).__name__ for f in only.filters] == ["LotSizeFilter"]
-    assert any("leniently" in record.getMessage() for record in caplog.records)
+    assert only.unknown_filters == [{"filterType": "NEW_RULE", "x": 1}]
+    assert decode_stats().snapshot()["fallbacks"] == {("SymbolInfo", "filters"): 1}
+    assert [r.getMessage() for r in caplog.records if "SymbolInfo.filters" in r.getMessage()]

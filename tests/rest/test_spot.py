@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from fixtures import reference_answer
 from order_matrix import BAD_ORDERS, GOOD_LIMIT
 from signed_shapes import Case, assert_signed, mocked_client, run_case
 
@@ -35,23 +36,7 @@ from hashkey_async.rest.reconcile import ReconcilePolicy
 
 # --- reference example payloads ("Spot Trading"), verbatim -----------------------------
 
-CREATE = {
-    "accountId": "1464567707961719552",
-    "symbol": "ETHUSD",
-    "symbolName": "ETHUSD",
-    "clientOrderId": "99999888905",
-    "orderId": "1563277167764290304",
-    "transactTime": "1701093160541",
-    "price": "1900",
-    "origQty": "0.03",
-    "executedQty": "0",
-    "status": "NEW",
-    "timeInForce": "GTC",
-    "type": "LIMIT",
-    "side": "BUY",
-    "reqAmount": "0",
-    "concentration": "",
-}
+CREATE = reference_answer("POST /api/v1.1/spot/order")
 
 BATCH = json.loads("""{"code": 0, "result": [
  {"code": "0000", "order": {"accountId": "1464567707961719552", "symbol": "BTCUSD",
