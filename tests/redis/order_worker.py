@@ -1,8 +1,9 @@
 """One worker process of the multi-process tests: orderTest calls as fast as its limiter allows.
 
 ``python order_worker.py REST_URL REDIS_URL SECONDS [--share F] [--suspend S] [--retry S]``
-prints ``{"ready": true}`` after its first accepted order, then one JSON line when the time is
-up: accepted times, the server's 429s, the limiter's own refusals and its fallback counters
+prints ``{"loaded": true}`` once set up and waits for a line on stdin (so all workers start
+together), prints ``{"ready": true}`` after its first accepted order, then one JSON line when
+the time is up: accepted times, the server's 429s, the limiter's own refusals and its fallback counters
 (wall-clock seconds, comparable between processes on one host).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import time
 from typing import Any
 
@@ -32,10 +34,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     accepted: list[float] = []
     server_429: list[float] = []
     refused: list[float] = []
-    deadline = time.monotonic() + args.seconds
     async with HashKeyClient(
         API_KEY, API_SECRET, base_url=args.rest, rate_limiter=limiter
     ) as client:
+        print(json.dumps({"loaded": True}), flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        deadline = time.monotonic() + args.seconds
         while time.monotonic() < deadline:
             try:
                 await client.spot.test_order(

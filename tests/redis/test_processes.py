@@ -35,9 +35,22 @@ class Workers:
         for _ in range(count):
             self.procs.append(
                 await asyncio.create_subprocess_exec(
-                    sys.executable, str(WORKER), *argv, stdout=asyncio.subprocess.PIPE
+                    sys.executable,
+                    str(WORKER),
+                    *argv,
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
                 )
             )
+        # Start-up takes seconds on a loaded machine: let them all begin at once.
+        for proc in self.procs:
+            assert proc.stdout is not None
+            line = await asyncio.wait_for(proc.stdout.readline(), 30)
+            assert json.loads(line) == {"loaded": True}
+        for proc in self.procs:
+            assert proc.stdin is not None
+            proc.stdin.write(b"go\n")
+            await proc.stdin.drain()
 
     async def ready(self) -> None:
         """Return once every worker has had an order accepted."""
