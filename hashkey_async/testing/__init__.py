@@ -8,14 +8,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .exchange import ExchangeConfig, OfflineExchange
+    from .config import ExchangeConfig
+    from .exchange import OfflineExchange
 
 __all__ = ["ExchangeConfig", "OfflineExchange"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from . import exchange
+    if name == "ExchangeConfig":
+        from .config import ExchangeConfig
 
-        return getattr(exchange, name)
+        return ExchangeConfig
+    if name == "OfflineExchange":
+        from .exchange import OfflineExchange
+
+        return OfflineExchange
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,11 +22,13 @@ from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-from .engine import SIDES, EngineError, SymbolSpec, fmt
+from .config import ExchangeConfig
+from .errors import EngineError
+from .formatting import fmt
+from .specs import SIDES, SymbolSpec
 
 if TYPE_CHECKING:
     from .engine import Engine
-    from .exchange import ExchangeConfig
 
 __all__ = [
     "KLINE_INTERVALS",

@@ -8,9 +8,14 @@ from typing import Any
 
 import pytest
 
-from hashkey_async.testing.engine import Engine, EngineError, ListenKeys, OrderRequest, User
-from hashkey_async.testing.exchange import ExchangeConfig
+from hashkey_async.testing.accounts import User
+from hashkey_async.testing.book import EngineOrderRequest
+from hashkey_async.testing.config import ExchangeConfig
+from hashkey_async.testing.engine import Engine
+from hashkey_async.testing.errors import EngineError
+from hashkey_async.testing.events import private_event
 from hashkey_async.testing.feeds import MarketFeeds
+from hashkey_async.testing.listen_keys import ListenKeys
 
 T0 = 1_800_000_000_000
 D = Decimal
@@ -27,7 +32,7 @@ class World:
         self.bob = self.engine.add_user("bob-key", "bob-secret", {"USDT": "100000", "BTC": "5"})
         self.events: list[tuple[str, dict[str, Any]]] = []
         self.engine.listeners.append(
-            lambda key, events: self.events.extend((key, e) for e in events)
+            lambda key, event: self.events.append((key, private_event(event)))
         )
 
     def best(self, side: str) -> Decimal:
@@ -40,8 +45,8 @@ class World:
         return [e for k, e in self.events if k == key and e["e"] == "executionReport"]
 
 
-def limit(side: str, qty: str, price: Decimal | str, **kw: Any) -> OrderRequest:
-    return OrderRequest("BTCUSDT", side, "LIMIT", quantity=D(qty), price=D(price), **kw)
+def limit(side: str, qty: str, price: Decimal | str, **kw: Any) -> EngineOrderRequest:
+    return EngineOrderRequest("BTCUSDT", side, "LIMIT", quantity=D(qty), price=D(price), **kw)
 
 
 def balance(user: User, asset: str) -> tuple[Decimal, Decimal]:
@@ -114,7 +119,7 @@ def test_resting_orders_keep_price_time_priority() -> None:
         for price in ("50001", "50003", "50002", "50002")
     )
     assert engine.resting("BTCUSDT", "BUY") == [high, first, second, low]
-    engine.place(bob, OrderRequest("BTCUSDT", "SELL", "MARKET", quantity=D("0.025")), T0 + 1)
+    engine.place(bob, EngineOrderRequest("BTCUSDT", "SELL", "MARKET", quantity=D("0.025")), T0 + 1)
     assert (high.status, first.status, second.status, low.status) == (
         "FILLED",
         "FILLED",
@@ -127,7 +132,9 @@ def test_resting_orders_keep_price_time_priority() -> None:
 
 def test_market_buy_by_amount_spends_at_most_the_amount() -> None:
     w = World()
-    order = w.engine.place(w.alice, OrderRequest("BTCUSDT", "BUY", "MARKET", amount=D("1000")), T0)
+    order = w.engine.place(
+        w.alice, EngineOrderRequest("BTCUSDT", "BUY", "MARKET", amount=D("1000")), T0
+    )
     assert order.status == "FILLED"
     assert D(0) < order.cum_quote <= D(1000)
     assert order.time_in_force == "IOC"
@@ -147,7 +154,7 @@ def test_ioc_remainder_is_cancelled_and_fok_all_or_nothing() -> None:
 
 def test_limit_maker_that_would_cross_is_rejected() -> None:
     w = World()
-    request = OrderRequest(
+    request = EngineOrderRequest(
         "BTCUSDT", "BUY", "LIMIT_MAKER", quantity=D("0.01"), price=w.best("SELL")
     )
     with pytest.raises(EngineError) as info:

@@ -9,8 +9,10 @@ import msgspec
 import pytest
 
 from hashkey_async.models import market
-from hashkey_async.testing.engine import Engine, EngineError, OrderRequest
-from hashkey_async.testing.exchange import ExchangeConfig
+from hashkey_async.testing.book import EngineOrderRequest
+from hashkey_async.testing.config import ExchangeConfig
+from hashkey_async.testing.engine import Engine
+from hashkey_async.testing.errors import EngineError
 from hashkey_async.testing.feeds import KLINE_INTERVALS, MarketFeeds
 
 MINUTE = 60_000
@@ -78,7 +80,7 @@ def test_resting_user_order_shows_in_the_book() -> None:
     user = engine.user(engine.config.api_key)
     price = Decimal(feeds.depth("BTCUSDT", 1)["b"][0][0]) + Decimal("0.01")
     engine.place(
-        user, OrderRequest("BTCUSDT", "BUY", "LIMIT", quantity=Decimal("2"), price=price), T0
+        user, EngineOrderRequest("BTCUSDT", "BUY", "LIMIT", quantity=Decimal("2"), price=price), T0
     )
     top = feeds.depth("BTCUSDT", 1)["b"][0]
     assert (Decimal(top[0]), top[1]) == (price, "2")

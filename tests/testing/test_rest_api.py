@@ -24,7 +24,8 @@ from hashkey_async.params import encode_query
 from hashkey_async.rest.endpoints import ENDPOINTS, Bucket
 from hashkey_async.signing import sign
 from hashkey_async.testing import ExchangeConfig, OfflineExchange
-from hashkey_async.testing.rest_api import RateGate, strip_signature
+from hashkey_async.testing.rest.call import strip_signature
+from hashkey_async.testing.rest.gate import RateGate
 
 D = Decimal
 FAST = {"order_rate": 1000, "query_rate": 1000}

@@ -14,9 +14,9 @@ import aiohttp
 import pytest
 
 from hashkey_async.testing import OfflineExchange
-from hashkey_async.testing.engine import OrderRequest
+from hashkey_async.testing.book import EngineOrderRequest
 from hashkey_async.testing.feeds import PublicTrade
-from hashkey_async.testing.ws import (
+from hashkey_async.testing.streams.protocol import (
     ERR_BAD_REQUEST,
     ERR_BAD_SYMBOL,
     ERR_BAD_TOPIC,
@@ -24,7 +24,7 @@ from hashkey_async.testing.ws import (
     Ping,
     Pong,
     Subscribe,
-    Subscription,
+    TopicSubscription,
     Unsubscribe,
     bbo_data,
     depth_data,
@@ -55,7 +55,7 @@ def test_v1_subscribe_reads_symbol_topic_and_params() -> None:
         }
     )
     assert parse_request("v1", text, SYMBOLS) == Subscribe(
-        Subscription("v1", "depth", "BTCUSDT", limit=5)
+        TopicSubscription("v1", "depth", "BTCUSDT", limit=5)
     )
 
 
@@ -64,7 +64,9 @@ def test_v1_kline_topic_carries_the_interval_and_binary_flag() -> None:
         {"symbol": "ETHUSDT", "topic": "kline_1m", "event": "sub", "params": {"binary": "true"}}
     )
     request = parse_request("v1", text, SYMBOLS)
-    assert request == Subscribe(Subscription("v1", "kline", "ETHUSDT", interval="1m", binary=True))
+    assert request == Subscribe(
+        TopicSubscription("v1", "kline", "ETHUSDT", interval="1m", binary=True)
+    )
 
 
 def test_v1_cancel_and_cancel_all() -> None:
@@ -79,7 +81,7 @@ def test_v1_cancel_and_cancel_all() -> None:
 def test_v2_reads_symbol_and_kline_type_from_params() -> None:
     sub = {"topic": "kline", "event": "sub", "params": {"symbol": "BTCUSDT", "klineType": "1h"}}
     assert parse_request("v2", json.dumps(sub), SYMBOLS) == Subscribe(
-        Subscription("v2", "kline", "BTCUSDT", interval="1h")
+        TopicSubscription("v2", "kline", "BTCUSDT", interval="1h")
     )
     bbo = {"topic": "bbo", "event": "cancel", "params": {"symbol": "ETHUSDT"}}
     assert parse_request("v2", json.dumps(bbo), SYMBOLS) == Unsubscribe(("bbo", "ETHUSDT", ""))
@@ -157,7 +159,7 @@ BOOK = {
 
 
 def test_v1_depth_frame_matches_the_reference_example() -> None:
-    sub = Subscription("v1", "depth", "BTCUSDT")
+    sub = TopicSubscription("v1", "depth", "BTCUSDT")
     data = depth_data("v1", "BTCUSDT", BOOK, 100, 538222447)
     frame = v1_frame(sub, [data], first=False, now_ms=1764599292481, channel_id="0ede-1")
     assert frame == {
@@ -184,7 +186,7 @@ def test_v1_depth_frame_matches_the_reference_example() -> None:
 
 
 def test_v2_depth_frame_has_no_exchange_id_and_respects_limit() -> None:
-    sub = Subscription("v2", "depth", "BTCUSDT")
+    sub = TopicSubscription("v2", "depth", "BTCUSDT")
     frame = v2_frame(sub, depth_data("v2", "BTCUSDT", BOOK, 1, 7))
     assert frame == {
         "topic": "depth",
@@ -229,13 +231,13 @@ def test_kline_entries_v1_and_v2() -> None:
     }
     v1 = kline_data("v1", "BTCUSDT", KLINE_ROW)
     assert v1 == {**v2, "et": 0, "qv": "65258.6407", "td": 598, "tb": "513", "tq": "32983.9999"}
-    sub = Subscription("v1", "kline", "BTCUSDT", interval="1m")
+    sub = TopicSubscription("v1", "kline", "BTCUSDT", interval="1m")
     frame = v1_frame(sub, [v1], first=True, now_ms=1, channel_id="c")
     assert frame["topic"] == "kline"
     assert frame["params"] == {"realtimeInterval": "24h", "klineType": "1m", "binary": "false"}
     assert frame["f"] is True
     assert "channelId" not in frame
-    v2_sub = Subscription("v2", "kline", "BTCUSDT", interval="1m")
+    v2_sub = TopicSubscription("v2", "kline", "BTCUSDT", interval="1m")
     assert v2_frame(v2_sub, v2)["params"] == {"symbol": "BTCUSDT", "klineType": "1m"}
 
 
@@ -469,7 +471,9 @@ async def test_private_events_arrive_as_one_array_frame(
 ) -> None:
     other = ex.engine.add_user("other-key", "other-secret", {"USDT": "1000"})
     async with http.ws_connect(private_url(ex)) as ws:
-        order = OrderRequest("BTCUSDT", "BUY", "LIMIT", Decimal("0.01"), price=Decimal("1000"))
+        order = EngineOrderRequest(
+            "BTCUSDT", "BUY", "LIMIT", Decimal("0.01"), price=Decimal("1000")
+        )
         ex.engine.place(other, order, ex.now_ms())
         mine = ex.engine.place(ex.engine.user(ex.api_key), order, ex.now_ms())
         frames = [await recv_until(ws, lambda f: isinstance(f, list)) for _ in range(2)]
