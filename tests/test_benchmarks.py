@@ -25,6 +25,9 @@ EXPECTED = {
     "decode V1: typed / msgspec untyped": "V1 depth frame, 200 levels a side",
     "stream_throughput: stream.depth / bare": "V2 depth frames, 20 levels a side",
     "stream_memory: RSS growth": "max growth",
+    "shared_rate_limit: redis accepted orders/s": "processes x one key",
+    "shared_rate_limit: redis 429s": "uncontended acquire",
+    "relay: relay / direct messages/s": "added delivery latency",
 }
 
 

@@ -217,7 +217,9 @@ class RedisStreams:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # redis errors, a dropped connection
-                log.warning("relay consumer %s: %s; reconnecting", topic.spec, type(exc).__name__)
+                log.warning(
+                    "relay consumer %s: %s: %s; reconnecting", topic.spec, type(exc).__name__, exc
+                )
                 check_trim = position is not None
                 await asyncio.sleep(self._retry_delay)
                 continue
