@@ -26,6 +26,7 @@ from .errors import (
     InsufficientBalanceError,
     InvalidParameterError,
     IPBannedError,
+    JournalError,
     OrderAlreadyCancelledError,
     OrderAlreadyFilledError,
     OrderCompletedError,
@@ -114,6 +115,7 @@ from .rest.spot import RulesMode
 from .rules import RulesBook, SymbolRules
 from .streams.connection import ConnectionState, ConnectionStats, StateListener
 from .streams.subscription import Subscription
+from .tracking import OrderJournal, OrderTracker, TrackedOrder
 
 __all__ = [
     "KLINE_INTERVALS",
@@ -169,6 +171,7 @@ __all__ = [
     "InDoubtOrders",
     "InsufficientBalanceError",
     "InvalidParameterError",
+    "JournalError",
     "Kline",
     "KlineUpdate",
     "Level",
@@ -188,10 +191,12 @@ __all__ = [
     "OrderAlreadyFilledError",
     "OrderCompletedError",
     "OrderError",
+    "OrderJournal",
     "OrderNotFoundError",
     "OrderRejectedError",
     "OrderRequest",
     "OrderStatus",
+    "OrderTracker",
     "OrderType",
     "PermissionDeniedError",
     "PriceFilter",
@@ -219,6 +224,7 @@ __all__ = [
     "TicketInfo",
     "TimeInForce",
     "TimestampError",
+    "TrackedOrder",
     "Trade",
     "TradeAmountFilter",
     "TradeFee",
