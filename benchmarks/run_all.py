@@ -27,6 +27,8 @@ SCRIPTS = (
     "stream_throughput",
     "stream_memory",
     "many_symbols",
+    "shared_rate_limit",
+    "relay",
 )
 TIMEOUT = 900.0
 """Seconds one full-size script may take before it counts as failed."""
