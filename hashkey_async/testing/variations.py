@@ -28,7 +28,18 @@ import msgspec
 
 from ..decoding import struct_spec, tagged_classes
 
-__all__ = ["KINDS", "Kind", "Site", "Variation", "encode", "retyped", "sites", "variations", "vary"]
+__all__ = [
+    "KINDS",
+    "Kind",
+    "Site",
+    "Variation",
+    "apply",
+    "encode",
+    "retyped",
+    "sites",
+    "variations",
+    "vary",
+]
 
 Kind = Literal["empty", "null", "retype", "missing"]
 #: Every kind of variation, in the order ``variations`` yields them per field.
@@ -214,3 +225,13 @@ def _apply(payload: Any, site: Site, kind: Kind) -> Any:
     else:
         parent[last] = new
     return out
+
+
+def apply(payload: Any, site: Site, kind: Kind) -> Variation | None:
+    """``payload`` (copied) with the one field ``site`` varied by ``kind``; None if that is a no-op.
+
+    For callers that pick the site themselves (the offline exchange's ``vary_payloads`` fault)
+    without copying the payload once per candidate as ``variations`` does.
+    """
+    varied = _apply(payload, site, kind)
+    return None if varied is _SKIP else Variation(site, kind, varied)
