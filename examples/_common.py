@@ -8,8 +8,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
-from hashkey_async import HashKeyClient
-from hashkey_async.streams.subscription import Subscription
+from hashkey_async import HashKeyClient, Subscription
 from hashkey_async.testing import OfflineExchange
 
 __all__ = ["connect", "next_before", "parser"]

@@ -21,6 +21,7 @@ from hashkey_async import (
     ConnectionState,
     ExecutionReport,
     HashKeyClient,
+    Level,
     OrderError,
     OrderRejectedError,
     PrivateEvent,
@@ -29,7 +30,6 @@ from hashkey_async import (
     SymbolRules,
     new_client_order_id,
 )
-from hashkey_async.models.common import Level
 
 #: Prefix of this maker's clientOrderIds, so reconciliation can tell its orders apart.
 PREFIX = "mm"
@@ -142,7 +142,7 @@ class MarketMaker:
         if isinstance(event, StreamGap):
             self._say(f"gap of {event.duration_ms} ms in the user stream: will reconcile")
             self._gap = True
-        elif isinstance(event, ExecutionReport) and event.status.is_final:
+        elif isinstance(event, ExecutionReport) and event.status and event.status.is_final:
             for side, quote in list(self.quotes.items()):
                 if quote.order_id == event.order_id:
                     del self.quotes[side]
@@ -196,7 +196,7 @@ class MarketMaker:
         """Make ``quotes`` match the exchange's open orders after a stream gap."""
         self._gap = False
         open_orders = await self.client.spot.open_orders(self.symbol)
-        ours = {o.order_id for o in open_orders if o.client_order_id.startswith(PREFIX)}
+        ours = {o.order_id for o in open_orders if (o.client_order_id or "").startswith(PREFIX)}
         known = {q.order_id for q in self.quotes.values()}
         for side, quote in list(self.quotes.items()):
             if quote.order_id not in ours:  # filled or cancelled while we were not looking

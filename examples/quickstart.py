@@ -26,11 +26,9 @@ async def run(client: HashKeyClient, symbol: str) -> None:
     price = rules.round_price(book.bids[0].price * Decimal("0.95"), Side.BUY)
     quantity = rules.round_quantity(Decimal("0.001"))
     order = await client.spot.create_order(symbol, "BUY", "LIMIT", quantity=quantity, price=price)
-    print(
-        f"placed order {order.order_id}: BUY {order.orig_qty} @ {order.price}, {order.status.value}"
-    )
+    print(f"placed order {order.order_id}: BUY {order.orig_qty} @ {order.price}, {order.status}")
     cancelled = await client.spot.cancel_order(order_id=order.order_id)
-    print(f"cancelled order {cancelled.order_id}: {cancelled.status.value}")
+    print(f"cancelled order {cancelled.order_id}: {cancelled.status}")
 
     async for depth in client.stream.depth(symbol):
         print(f"streamed book: bid {depth.bids[0].price} / ask {depth.asks[0].price}")

@@ -29,7 +29,9 @@ from hashkey_async import (
 )
 
 
-def _clock(ms: int) -> str:
+def _clock(ms: int | None) -> str:
+    if ms is None:
+        return "--:--:--.---"
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%H:%M:%S.%f")[:-3]
 
 
@@ -37,8 +39,8 @@ def describe(event: PrivateEvent) -> str:
     """One line for ``event``."""
     if isinstance(event, ExecutionReport):
         return (
-            f"{_clock(event.event_time)} order   {event.symbol} {event.side.value} {event.order_type.value}"
-            f" {event.quantity} @ {event.price} -> {event.status.value}"
+            f"{_clock(event.event_time)} order   {event.symbol} {event.side} {event.order_type}"
+            f" {event.quantity} @ {event.price} -> {event.status}"
             f" (filled {event.executed_quantity}, id {event.order_id})"
         )
     if isinstance(event, TicketInfo):

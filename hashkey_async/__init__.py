@@ -1,9 +1,17 @@
-"""hashkey_async: asyncio SDK for the HashKey exchange (REST + WebSocket)."""
+"""hashkey_async: asyncio SDK for the HashKey exchange (REST + WebSocket).
+
+Every name a user needs is importable from here (``__all__``). The public modules are
+this one and the subpackages ``hashkey_async.testing`` (the offline exchange and its
+pytest fixtures), ``hashkey_async.ratelimit``, ``hashkey_async.relay`` and
+``hashkey_async.metrics``; every other module (``client``, ``rest.*``, ``streams.*``,
+``models.*``, ``errors``, ...) is internal: its layout may change in any release, while
+the names it contributes here stay.
+"""
 
 from .client import HashKeyClient
-from .config import ClientConfig, ClientOptions, ReconcilePolicy
+from .config import ClientConfig, ClientOptions, Environment, ReconcilePolicy
 from .decoding import DecodeStats, decode_stats
-from .enums import OrderStatus, OrderType, Side, StpMode, TimeInForce
+from .enums import KLINE_INTERVALS, OrderStatus, OrderType, Side, StpMode, TimeInForce
 from .errors import (
     APIError,
     AuthenticationError,
@@ -33,7 +41,45 @@ from .errors import (
     TransportError,
     WalletError,
 )
+from .models.account import (
+    AccountBalances,
+    AccountTrade,
+    AccountType,
+    ApiKeyType,
+    Balance,
+    BalanceFlow,
+    ChainType,
+    CoinInfo,
+    FiatRecord,
+    TradeFee,
+    TransferResult,
+    VipFee,
+    VipInfo,
+)
+from .models.common import Empty, Level
+from .models.market import (
+    BookTicker,
+    ChainInfo,
+    Coin,
+    Depth,
+    ExchangeInfo,
+    Filter,
+    Kline,
+    LimitTradingFilter,
+    LotSizeFilter,
+    MarketTradingFilter,
+    MinNotionalFilter,
+    OpenQuoteFilter,
+    PriceFilter,
+    ServerTime,
+    SymbolInfo,
+    Ticker24hr,
+    TickerPrice,
+    Trade,
+    TradeAmountFilter,
+)
 from .models.stream import (
+    AccountBalance,
     AccountUpdate,
     Bbo,
     CustodyAccountUpdate,
@@ -49,32 +95,72 @@ from .models.stream import (
     TradeUpdate,
     UnknownEvent,
 )
-from .models.trading import Order
+from .models.trading import (
+    BatchOrderItem,
+    BatchOrderResponse,
+    CancelAllResponse,
+    CancelByIdsItem,
+    CancelByIdsResponse,
+    Order,
+    SuccessResponse,
+)
+from .models.user_stream import ListenKey
+from .models.wallet import AuthAddressResult, Deposit, DepositAddress, Withdrawal, WithdrawResult
 from .orders import OrderRequest, build_order, new_client_order_id
+from .params import Number
 from .rest.mock_transport import MockHandler, MockRequest, MockResponse, MockTransport
 from .rest.reconcile import InDoubtOrders
-from .rules import SymbolRules
-from .streams.connection import ConnectionState, ConnectionStats
+from .rest.spot import RulesMode
+from .rules import RulesBook, SymbolRules
+from .streams.connection import ConnectionState, ConnectionStats, StateListener
+from .streams.subscription import Subscription
 
 __all__ = [
+    "KLINE_INTERVALS",
     "APIError",
+    "AccountBalance",
+    "AccountBalances",
+    "AccountTrade",
+    "AccountType",
     "AccountUpdate",
+    "ApiKeyType",
+    "AuthAddressResult",
     "AuthenticationError",
     "BadRequestError",
+    "Balance",
+    "BalanceFlow",
+    "BatchOrderItem",
+    "BatchOrderResponse",
     "BatchStatusUnknown",
     "Bbo",
+    "BookTicker",
+    "CancelAllResponse",
+    "CancelByIdsItem",
+    "CancelByIdsResponse",
+    "ChainInfo",
+    "ChainType",
     "ClientConfig",
     "ClientOptions",
+    "Coin",
+    "CoinInfo",
     "ConnectionState",
     "ConnectionStats",
     "CustodyAccountUpdate",
     "DecodeError",
     "DecodeStats",
+    "Deposit",
+    "DepositAddress",
+    "Depth",
     "DepthUpdate",
     "DuplicateOrderError",
+    "Empty",
+    "Environment",
+    "ExchangeInfo",
     "ExecutionReport",
     "ExecutionStatusUnknown",
     "FiatAccountUpdate",
+    "FiatRecord",
+    "Filter",
     "FilterError",
     "FilterViolation",
     "HashKeyClient",
@@ -83,11 +169,20 @@ __all__ = [
     "InDoubtOrders",
     "InsufficientBalanceError",
     "InvalidParameterError",
+    "Kline",
     "KlineUpdate",
+    "Level",
+    "LimitTradingFilter",
+    "ListenKey",
+    "LotSizeFilter",
+    "MarketTradingFilter",
+    "MinNotionalFilter",
     "MockHandler",
     "MockRequest",
     "MockResponse",
     "MockTransport",
+    "Number",
+    "OpenQuoteFilter",
     "Order",
     "OrderAlreadyCancelledError",
     "OrderAlreadyFilledError",
@@ -99,25 +194,43 @@ __all__ = [
     "OrderStatus",
     "OrderType",
     "PermissionDeniedError",
+    "PriceFilter",
     "PrivateEvent",
     "RateLimitError",
     "ReconcilePolicy",
+    "RulesBook",
+    "RulesMode",
     "ServerError",
+    "ServerTime",
     "Side",
+    "StateListener",
     "StpMode",
     "StreamDown",
     "StreamError",
     "StreamGap",
     "StreamOverflowError",
+    "Subscription",
+    "SuccessResponse",
+    "SymbolInfo",
     "SymbolRules",
     "Ticker",
+    "Ticker24hr",
+    "TickerPrice",
     "TicketInfo",
     "TimeInForce",
     "TimestampError",
+    "Trade",
+    "TradeAmountFilter",
+    "TradeFee",
     "TradeUpdate",
+    "TransferResult",
     "TransportError",
     "UnknownEvent",
+    "VipFee",
+    "VipInfo",
     "WalletError",
+    "WithdrawResult",
+    "Withdrawal",
     "build_order",
     "decode_stats",
     "new_client_order_id",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from os import PathLike
 from types import TracebackType
 from typing import Unpack
 
@@ -19,6 +20,7 @@ from .rest.transport import Transport
 from .rest.user_stream import UserStreamResource
 from .rest.wallet import WalletResource
 from .streams.manager import StreamManager
+from .tracking import OrderJournal, OrderTracker
 
 __all__ = ["HashKeyClient"]
 
@@ -40,6 +42,7 @@ class HashKeyClient:
         config: ClientConfig | None = None,
         session: aiohttp.ClientSession | None = None,
         transport: MockTransport | None = None,
+        journal: str | PathLike[str] | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
         """Build the client; nothing connects until the first call.
@@ -48,7 +51,8 @@ class HashKeyClient:
         (any ``ClientConfig`` field by name; ``base_url`` for ``rest_url``) applied on top.
         A value out of range raises ``InvalidParameterError`` naming it. ``session`` is
         used as is and left open by ``close()``; ``transport`` answers REST calls in place
-        of the network (tests: ``MockTransport``).
+        of the network (tests: ``MockTransport``). ``journal`` (a file path) makes
+        ``client.orders`` crash-safe: orders are journalled in SQLite and recovered on start.
         """
         self.config = config_with(config, options)
         self._credentials = credentials_from(api_key, api_secret)
@@ -64,6 +68,13 @@ class HashKeyClient:
         self.wallet = WalletResource(self._transport)
         self.user_stream = UserStreamResource(self._transport)
         self.stream = StreamManager(self.config, self.user_stream)
+        #: Order tracker (``tracking/tracker.py``); ``journal`` makes it crash-safe.
+        self.orders = OrderTracker(
+            self.spot,
+            self.stream,
+            recv_window_ms=self.config.recv_window,
+            journal=OrderJournal(journal) if journal is not None else None,
+        )
         self._closed = False
 
     def __repr__(self) -> str:
@@ -71,6 +82,13 @@ class HashKeyClient:
         return f"HashKeyClient(api_key={key!r}, rest_url={self.config.rest_url!r})"
 
     async def __aenter__(self) -> HashKeyClient:
+        """With a ``journal``: recover and reconcile its orders before the block runs."""
+        if self.orders.journaled:
+            try:
+                await self.orders.start()
+            except BaseException:
+                await self.close()
+                raise
         return self
 
     async def __aexit__(
@@ -87,7 +105,10 @@ class HashKeyClient:
             return
         self._closed = True
         try:
-            await self.stream.close()
+            try:
+                await self.orders.close()
+            finally:
+                await self.stream.close()
         finally:
             # Even if closing the streams failed or was cancelled (it may wait on a
             # listenKey DELETE): a second close() returns early, so this is the last chance.

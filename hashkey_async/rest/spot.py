@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from ..config import ReconcilePolicy
 from ..enums import OrderType, Side, StpMode, TimeInForce, parse_optional
-from ..errors import InvalidParameterError
+from ..errors import BatchStatusUnknown, HashKeyError, InvalidParameterError
 from ..models.trading import (
     BatchOrderResponse,
     CancelAllResponse,
@@ -33,6 +33,7 @@ from ..params import Number, symbol_param
 from ..rules import RulesBook, SymbolRules
 from . import endpoints as E
 from .base import Resource
+from .hooks import OrderHooks, is_refusal
 from .reconcile import InDoubtOrders, place_batch, place_order
 from .transport import Transport
 
@@ -45,7 +46,7 @@ RulesMode = Literal["round", "check"]
 class SpotResource(Resource):
     """Spot orders: every TRADE and USER_DATA endpoint of "Spot Trading"."""
 
-    __slots__ = ("_rules", "_rules_lock", "in_doubt", "reconcile")
+    __slots__ = ("_rules", "_rules_lock", "hooks", "in_doubt", "reconcile")
 
     def __init__(self, transport: Transport) -> None:
         super().__init__(transport)
@@ -57,6 +58,8 @@ class SpotResource(Resource):
         #: Client order ids whose creation could not be settled (unknown outcome, or the
         #: caller cancelled while the request may have left): look them up, then discard.
         self.in_doubt = InDoubtOrders(config.in_doubt_size)
+        #: Observer of every create and cancel (the order tracker installs itself here).
+        self.hooks: OrderHooks | None = None
 
     # --- exchange rules ---------------------------------------------------------------
 
@@ -147,11 +150,27 @@ class SpotResource(Resource):
             stp_mode=stp_mode,
         )
         order = await self._apply_rules(order, rules, reference_price)
-        return await place_order(self._transport, order, self.reconcile, in_doubt=self.in_doubt)
+        return await self.submit(order)
 
     async def submit(self, order: OrderRequest) -> Order:
         """Place an already built ``OrderRequest`` (same reconciliation as ``create_order``)."""
-        return await place_order(self._transport, order, self.reconcile, in_doubt=self.in_doubt)
+        hooks = self.hooks
+        if hooks is None:
+            return await place_order(self._transport, order, self.reconcile, in_doubt=self.in_doubt)
+        await hooks.sending((order,))
+        try:
+            placed = await place_order(
+                self._transport, order, self.reconcile, in_doubt=self.in_doubt
+            )
+        except BaseException as exc:
+            if is_refusal(exc):
+                assert isinstance(exc, HashKeyError)
+                hooks.refused(order.client_order_id, exc)
+            else:
+                hooks.unknown((order.client_order_id,))
+            raise
+        hooks.answered(placed)
+        return placed
 
     async def create_orders(
         self, orders: Sequence[OrderRequest | Mapping[str, Any]]
@@ -169,7 +188,35 @@ class SpotResource(Resource):
             order if isinstance(order, OrderRequest) else build_order(**order) for order in orders
         ]
         validate_batch(built)
-        return await place_batch(self._transport, built, self.reconcile, in_doubt=self.in_doubt)
+        hooks = self.hooks
+        if hooks is None:
+            return await place_batch(self._transport, built, self.reconcile, in_doubt=self.in_doubt)
+        await hooks.sending(built)
+        try:
+            answer = await place_batch(
+                self._transport, built, self.reconcile, in_doubt=self.in_doubt
+            )
+        except BatchStatusUnknown as exc:
+            for known in exc.known.values():
+                hooks.answered(known)
+            hooks.unknown(exc.unknown)
+            raise
+        except BaseException as exc:
+            for order in built:
+                if is_refusal(exc):
+                    assert isinstance(exc, HashKeyError)
+                    hooks.refused(order.client_order_id, exc)
+                else:
+                    hooks.unknown((order.client_order_id,))
+            raise
+        for order, item in zip(built, answer.result, strict=False):
+            if item.order is not None and item.ok:
+                hooks.answered(item.order)
+            elif (error := item.error) is not None and is_refusal(error):
+                hooks.refused(order.client_order_id, error)
+            else:
+                hooks.unknown((order.client_order_id,))
+        return answer
 
     async def cancel_order(
         self, *, order_id: int | str | None = None, client_order_id: str | None = None
@@ -181,7 +228,12 @@ class SpotResource(Resource):
         ``OrderNotFoundError`` (0211) or ``OrderCompletedError`` (0212).
         """
         exactly_one(order_id=order_id, client_order_id=client_order_id)
-        return await self._call(E.CANCEL_ORDER, order_id=order_id, client_order_id=client_order_id)
+        order: Order = await self._call(
+            E.CANCEL_ORDER, order_id=order_id, client_order_id=client_order_id
+        )
+        if self.hooks is not None:
+            self.hooks.answered(order)
+        return order
 
     async def cancel_open_orders(
         self, symbol: str, side: Side | str | None = None
