@@ -26,6 +26,7 @@ from .errors import (
     InsufficientBalanceError,
     InvalidParameterError,
     IPBannedError,
+    JournalError,
     OrderAlreadyCancelledError,
     OrderAlreadyFilledError,
     OrderCompletedError,
@@ -108,12 +109,15 @@ from .models.user_stream import ListenKey
 from .models.wallet import AuthAddressResult, Deposit, DepositAddress, Withdrawal, WithdrawResult
 from .orders import OrderRequest, build_order, new_client_order_id
 from .params import Number
+from .ratelimit import Limiter, RateLimiter, RedisRateLimiter
+from .relay import RedisStreams
 from .rest.mock_transport import MockHandler, MockRequest, MockResponse, MockTransport
 from .rest.reconcile import InDoubtOrders
 from .rest.spot import RulesMode
 from .rules import RulesBook, SymbolRules
 from .streams.connection import ConnectionState, ConnectionStats, StateListener
 from .streams.subscription import Subscription
+from .tracking import OrderJournal, OrderTracker, TrackedOrder
 
 __all__ = [
     "KLINE_INTERVALS",
@@ -169,10 +173,12 @@ __all__ = [
     "InDoubtOrders",
     "InsufficientBalanceError",
     "InvalidParameterError",
+    "JournalError",
     "Kline",
     "KlineUpdate",
     "Level",
     "LimitTradingFilter",
+    "Limiter",
     "ListenKey",
     "LotSizeFilter",
     "MarketTradingFilter",
@@ -188,16 +194,21 @@ __all__ = [
     "OrderAlreadyFilledError",
     "OrderCompletedError",
     "OrderError",
+    "OrderJournal",
     "OrderNotFoundError",
     "OrderRejectedError",
     "OrderRequest",
     "OrderStatus",
+    "OrderTracker",
     "OrderType",
     "PermissionDeniedError",
     "PriceFilter",
     "PrivateEvent",
     "RateLimitError",
+    "RateLimiter",
     "ReconcilePolicy",
+    "RedisRateLimiter",
+    "RedisStreams",
     "RulesBook",
     "RulesMode",
     "ServerError",
@@ -219,6 +230,7 @@ __all__ = [
     "TicketInfo",
     "TimeInForce",
     "TimestampError",
+    "TrackedOrder",
     "Trade",
     "TradeAmountFilter",
     "TradeFee",

@@ -26,6 +26,7 @@ from typing import Any, Final, Generic, TypeVar
 
 import msgspec
 
+from .errors import Refused
 from .models import account, market, stream, trading, user_stream, wallet
 from .models.common import Level
 
@@ -61,10 +62,11 @@ IDENTIFYING: Final[dict[type, frozenset[str]]] = {
         (stream.AccountBalance, ("asset",)),
         # public stream: the envelope routes (topic tag, symbol, kline interval); items say which book
         (stream.StreamParams, ("symbol", "interval")),
-        (stream.V1DepthFrame, ("symbol",)),
-        (stream.V1TradeFrame, ("symbol",)),
-        (stream.V1KlineFrame, ("symbol",)),
-        (stream.V1TickerFrame, ("symbol",)),
+        *((cls, ("params", "data")) for cls in typing.get_args(stream.V2Frame)),
+        (stream.V1DepthFrame, ("symbol", "data")),
+        (stream.V1TradeFrame, ("symbol", "data")),
+        (stream.V1KlineFrame, ("symbol", "params", "data")),
+        (stream.V1TickerFrame, ("symbol", "data")),
         (stream.DepthUpdate, ("symbol",)),
         (stream.TradeUpdate, ("id",)),
         (stream.KlineUpdate, ("symbol", "time")),
@@ -73,7 +75,11 @@ IDENTIFYING: Final[dict[type, frozenset[str]]] = {
         (Level, ("raw_price", "raw_quantity")),
         # REST
         (trading.Order, ("order_id", "symbol")),
-        (trading.CancelByIdsItem, ("order_id",)),
+        # write answers: what says "accepted" or "failed" identifies the outcome
+        (trading.BatchOrderItem, ("code", "order")),
+        (trading.CancelByIdsItem, ("order_id", "code")),
+        (trading.SuccessResponse, ("success",)),
+        (trading.CancelAllResponse, ("code",)),
         (market.ServerTime, ("server_time",)),
         (market.SymbolInfo, ("symbol",)),
         (market.Coin, ("coin_id",)),
@@ -97,16 +103,6 @@ IDENTIFYING: Final[dict[type, frozenset[str]]] = {
         (user_stream.ListenKey, ("listen_key",)),
     )
 }
-
-
-class Refused(msgspec.ValidationError):
-    """A message whose identifying field is missing or malformed: it cannot be trusted typed."""
-
-    def __init__(self, type_name: str, field: str, why: str, wire: str | int | None = None) -> None:
-        sent = f" (sent as {wire!r})" if wire is not None and wire != field else ""
-        super().__init__(f"{type_name}.{field}{sent}: {why}")
-        self.type_name = type_name
-        self.field = field
 
 
 class DecodeStats:
@@ -142,7 +138,8 @@ class DecodeStats:
         with self._lock:
             self.refusals[key] = self.refusals.get(key, 0) + 1
         log.warning(
-            "%s refused: identifying field %s is missing or malformed; payload %s",
+            "%s refused: %s is missing, malformed or not known (message dropped or kept"
+            " untyped); payload %s",
             type_name,
             field,
             "withheld (it carries a credential)" if raw is None else repr(raw),
@@ -319,6 +316,9 @@ class _Walk:
                 # else: a list or struct the model defaults keeps its default
                 self.tolerated = True
             if self.tolerated:
+                if field.identifying and values[field.name] is None:
+                    # an identifying field gets no blank -> None fallback, only exact retyping
+                    raise Refused(spec.type_name, field.name, "blank", field.wire)
                 _STATS.fallback(spec.type_name, field.name)
                 self.tolerated = False
         return cls(**values)
@@ -368,17 +368,17 @@ class _Walk:
 
     def union(self, data: Any, tp: Any) -> Any:
         members = typing.get_args(tp)
+        if not any(_is_struct(member) for member in members):
+            try:  # what the strict path accepts (a blank ``str``, a number for ``str | int``)
+                return msgspec.convert(data, tp, strict=False)
+            except msgspec.ValidationError:
+                pass
         if data is None or data == "":
             if type(None) in members:
                 if data == "":
                     self.tolerated = True
                 return None
             raise _Unreadable
-        if not any(_is_struct(member) for member in members):
-            try:
-                return msgspec.convert(data, tp, strict=False)
-            except msgspec.ValidationError:
-                pass
         tagged = tagged_classes(tp)
         if tagged is not None:
             field, classes = tagged
@@ -396,6 +396,8 @@ class _Walk:
 
     def scalar(self, data: Any, tp: Any) -> Any:
         """A scalar of type ``tp`` from ``data``, exactly, or ``_Unreadable``."""
+        if tp is str and isinstance(data, str):
+            return data  # a blank string is a string, as on the strict path
         if data is None or data == "":
             raise _Unreadable
         if isinstance(tp, type) and issubclass(tp, Enum):

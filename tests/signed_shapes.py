@@ -44,6 +44,7 @@ def assert_signed(call: MockRequest, expected: list[tuple[str, str]], body: byte
     The query is compared as sent, byte for byte, and the signature recomputed over it + body.
     """
     assert call.headers[API_KEY_HEADER] == KEY
+    assert call.headers.get("Content-Type") == ("application/json" if body else None)
     assert call.body == body
     params = call.params
     timestamp = params["timestamp"]

@@ -325,6 +325,10 @@ def reshape_exchange_info(data: Any) -> Any:
     ``?symbol=...``, and the reference's own example) or a list of them is wrapped in ``symbols``."""
     if isinstance(data, list):
         return {"symbols": data}
-    if isinstance(data, dict) and "symbols" not in data and "symbol" in data:
+    if isinstance(data, dict) and "symbols" not in data and not _BARE_SYMBOL.isdisjoint(data):
         return {"symbols": [data]}
     return data
+
+
+#: Keys only a symbol object has: a dict with one of them (and no ``symbols``) is a bare symbol.
+_BARE_SYMBOL: Final = frozenset(("symbol", "baseAsset", "quoteAsset", "filters"))

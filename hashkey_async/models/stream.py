@@ -228,12 +228,12 @@ class V2BboFrame(_V2, tag="bbo"):
 V2Frame = V2DepthFrame | V2TradeFrame | V2KlineFrame | V2TickerFrame | V2BboFrame
 
 
-class _V1(msgspec.Struct, tag_field="topic", gc=False):
+class _V1(msgspec.Struct, tag_field="topic", kw_only=True, gc=False):
     """V1 envelope: ``{"symbol": ..., "topic": ..., "params": {...}, "data": [...]}``."""
 
     TOPIC: ClassVar[str]
     symbol: str
-    params: StreamParams
+    params: StreamParams = msgspec.field(default_factory=StreamParams)
 
 
 class V1DepthFrame(_V1, tag="depth"):
@@ -276,6 +276,8 @@ class Control(msgspec.Struct, gc=False):
     event: str | None = None
     code: Any = None
     msg: str | None = None
+    #: The undecoded ``data`` of a frame whose topic is not a market topic (empty if absent).
+    data: msgspec.Raw = msgspec.Raw()
 
 
 # --- private events -----------------------------------------------------------------------------

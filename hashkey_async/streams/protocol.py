@@ -7,11 +7,11 @@ comes out. Section names in comments are the reference's ("WEBSOCKET API").
 from __future__ import annotations
 
 import logging
-from typing import Any, Final, Literal, NamedTuple
+from typing import Any, ClassVar, Final, Literal, NamedTuple
 
 import msgspec
 
-from ..decoding import Decoder, Refused, exact_json, excerpt
+from ..decoding import Decoder, Refused, decode_stats, exact_json, excerpt
 from ..models.stream import (
     AccountUpdate,
     Control,
@@ -135,7 +135,11 @@ class PublicDecoder:
             msg = self._decode_typed(frame)
         except msgspec.ValidationError:
             control = _control_decoder.decode(frame)
-            if control.topic not in PUBLIC_TOPICS[self.version] or control.pong is not None:
+            if control.pong is not None:
+                return control
+            if control.topic not in PUBLIC_TOPICS[self.version]:
+                if control.data:  # market data under a blank or unknown topic
+                    decode_stats().refusal(f"V{self.version}Frame", "topic", excerpt(frame))
                 return control
             msg = self._tolerant.convert(exact_json.decode(frame), frame)
         params = msg.params
@@ -155,12 +159,10 @@ _private_kinds: Final = frozenset(
 )
 
 
-def _untyped(item: Any, why: str) -> UnknownEvent:
-    """An event kept as ``UnknownEvent`` (raw payload, numbers exact), logged at WARNING."""
+def _untyped(item: Any) -> UnknownEvent:
+    """An event kept as ``UnknownEvent``, carrying its payload (numbers exact)."""
     data = item if isinstance(item, dict) else {"value": item}
-    kind = str(data.get("e", ""))
-    log.warning("private event %r kept untyped (%s): %s", kind, why, excerpt(repr(data)))
-    return UnknownEvent(kind, data)
+    return UnknownEvent(str(data.get("e", "")), data)
 
 
 class PrivateDecoder:
@@ -172,6 +174,9 @@ class PrivateDecoder:
     """
 
     __slots__ = ()
+
+    #: The type a private frame decodes into (for tools that generate or vary such frames).
+    MODEL: ClassVar[Any] = list[_PrivateUnion]
 
     def decode(self, frame: str | bytes) -> list[PrivateEvent] | Control:
         """Typed events (unknown or unidentifiable ones as ``UnknownEvent``), or a ``Control``."""
@@ -186,12 +191,14 @@ class PrivateDecoder:
         events: list[PrivateEvent] = []
         for item in items:
             if not isinstance(item, dict) or item.get("e") not in _private_kinds:
-                events.append(_untyped(item, "unknown event type"))
+                # counted and logged (WARNING, payload truncated) like a refusal
+                decode_stats().refusal("PrivateEvent", "e", excerpt(repr(item)))
+                events.append(_untyped(item))
                 continue
             try:
                 events.append(_private_one.convert(item))
-            except Refused as refused:
-                events.append(_untyped(item, str(refused)))
+            except Refused:  # already counted and logged with its payload
+                events.append(_untyped(item))
         return events
 
 
