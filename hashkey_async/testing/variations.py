@@ -249,8 +249,8 @@ def _apply(payload: Any, site: Site, kind: Kind, new: Any) -> Any:
 def apply(payload: Any, site: Site, kind: Kind) -> Variation | None:
     """``payload`` (copied) with the one field ``site`` varied by ``kind``; None if that is a no-op.
 
-    For callers that pick the site themselves (the offline exchange's ``vary_payloads`` fault)
-    without copying the payload once per candidate as ``variations`` does.
+    For callers that pick the site themselves (the offline exchange's ``vary_payloads`` fault
+    never varies identifying fields or the objects holding them).
     """
-    varied = _apply(payload, site, kind)
-    return None if varied is _SKIP else Variation(site, kind, varied)
+    new = _new_value(site, kind)
+    return None if new is _SKIP else Variation(site, kind, _apply(payload, site, kind, new))
