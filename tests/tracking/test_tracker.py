@@ -144,6 +144,7 @@ async def test_an_in_doubt_create_is_looked_up_and_found(
     tracked = client.orders.get(cid)
     assert tracked is not None and not tracked.in_doubt and tracked.placed
     assert len(exchange_orders(ex, cid)) == 1
+    assert cid not in client.spot.in_doubt  # settled by the tracker
 
 
 async def test_an_in_doubt_create_that_never_landed_is_declared_absent(ex: OfflineExchange) -> None:
