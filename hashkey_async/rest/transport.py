@@ -48,7 +48,7 @@ from ..errors import (
     normalize_code,
 )
 from ..params import encode_query
-from ..ratelimit import THROTTLE_CODES, Limiter, RateLimiter
+from ..ratelimit import THROTTLE_CODES, Bucket, Limiter, RateLimiter
 from ..signing import API_KEY_HEADER
 from .endpoints import SERVER_TIME, Endpoint, Security
 from .mock_transport import MockTransport
@@ -338,9 +338,11 @@ class Transport:
         if isinstance(error, IPBannedError):
             self.limiter.ban(retry_after if retry_after is not None else self.config.ip_ban_seconds)
         elif isinstance(error, RateLimitError):
-            if status == 429:
+            if status == 429 and endpoint.bucket is not Bucket.USER_STREAM:
                 self.limiter.suspend(endpoint.bucket, retry_after)
-            elif code in THROTTLE_CODES:
+            elif code in THROTTLE_CODES or status == 429:
+                # listenKey calls: a 429 pauses their bucket 1 s, doubling on repeats up to the
+                # reference's minute, so one stray 429 cannot keep the private stream down.
                 self.limiter.throttle(endpoint.bucket, retry_after)
         elif isinstance(error, ExecutionStatusUnknown):
             if endpoint.idempotent:

@@ -407,3 +407,22 @@ async def test_a_session_passed_to_the_client_serves_the_streams(ex: OfflineExch
                 await books.get()
         assert "/quote/ws/v2" in seen
         assert not session.closed  # the caller's session outlives the client
+
+
+async def test_a_429_on_the_listen_key_renewal_costs_seconds_not_a_minute() -> None:
+    async with OfflineExchange(**FAST) as ex:
+        client = ex.client(ws_ping_interval=1.0, reconnect_max_delay=0.05, query_rate=1000)
+        states = States(client)
+        loop = asyncio.get_running_loop()
+        async with client, client.stream.user() as events:
+            await states.reach("private", OPEN)
+            key = client.stream.listen_key
+            ex.rate_limit_storm(1)  # the next signed request, the renewal's create, gets a 429
+            expired_at = loop.time()
+            await ex.expire_listen_keys()
+            async with asyncio.timeout(5):
+                assert isinstance(await events.get(), StreamDown)
+                assert isinstance(await events.get(), StreamGap)
+            assert loop.time() - expired_at < 3.0
+            assert ex.faults.rate_limit_storm == 0  # the 429 was answered (to the create)
+            assert client.stream.listen_key not in (None, key)
