@@ -48,7 +48,7 @@ from ..errors import (
     normalize_code,
 )
 from ..params import encode_query
-from ..ratelimit import THROTTLE_CODES, RateLimiter
+from ..ratelimit import THROTTLE_CODES, Limiter, RateLimiter
 from ..signing import API_KEY_HEADER
 from .endpoints import SERVER_TIME, Endpoint, Security
 from .mock_transport import MockTransport
@@ -105,7 +105,7 @@ class Transport:
         credentials: Credentials | None,
         *,
         session: aiohttp.ClientSession | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         clock: ServerClock | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
@@ -115,7 +115,7 @@ class Transport:
             raise InvalidParameterError("transport", "give a MockTransport or a session, not both")
         self.config = config
         self.credentials = credentials
-        self.limiter = limiter or RateLimiter(
+        self.limiter: Limiter = limiter or RateLimiter(
             config.order_rate,
             config.query_rate,
             weight_budget=config.weight_budget,
