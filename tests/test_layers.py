@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
     "tracking": 6,
     "client": 7,
     "": 8,  # the package itself: the public namespace
+    "relay": 8,
     "testing": 9,
     "cli": 10,
     "__main__": 10,
