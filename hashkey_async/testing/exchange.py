@@ -20,6 +20,7 @@ from .config import ExchangeConfig
 from .engine import Engine
 from .faults import CORRUPT_BODY, Faults
 from .feeds import MarketFeeds
+from .payload_faults import PayloadVariator
 from .rest.api import RestApi
 from .streams.hub import StreamHub
 
@@ -147,6 +148,27 @@ class OfflineExchange:
         """Abort the oldest ``count`` (default all) matching WebSockets, no close frame; returns how many."""
         return await self.hub.drop(which, count=count)
 
+    async def close_connections(
+        self,
+        which: Literal["all", "public", "private", "v1", "v2"] = "all",
+        *,
+        code: int = 1000,
+        count: int | None = None,
+    ) -> int:
+        """Close the oldest ``count`` (default all) matching WebSockets with ``code``; how many."""
+        return await self.hub.close_connections(which, code, count=count)
+
+    def reject_upgrades(self, count: int, *, status: int = 503) -> None:
+        """Refuse the next ``count`` WebSocket upgrades with HTTP ``status`` (no upgrade)."""
+        self.faults.reject_upgrades = count
+        self.faults.reject_status = status
+
+    def subscriptions(
+        self, which: Literal["all", "public", "private", "v1", "v2"] = "all"
+    ) -> list[list[tuple[str, str, str]]]:
+        """(topic, symbol, kline interval or "") held per open connection, oldest first."""
+        return self.hub.subscriptions(which)
+
     def stall(self, on: bool = True) -> None:
         """Stop (or resume) sending frames and answering pings on every stream."""
         self.faults.stalled = on
@@ -165,6 +187,13 @@ class OfflineExchange:
         """
         self.faults.corrupt_orders = count
         self.faults.corrupt_body = body
+
+    def vary_payloads(self, rate: float, seed: int = 0) -> PayloadVariator | None:
+        """Vary one non-identifying field of a ``rate`` share of answers and frames (seeded).
+
+        See ``Faults.vary_payloads``; ``rate=0`` switches it off.
+        """
+        return self.faults.vary_payloads(rate, seed)
 
     def rate_limit_storm(self, count: int) -> None:
         """Answer the next ``count`` signed requests with 429."""

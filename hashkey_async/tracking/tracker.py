@@ -308,6 +308,8 @@ class OrderTracker:
     def _publish(self, order: TrackedOrder | None, *, journal: bool = True) -> None:
         if order is None:
             return
+        if order.status is not None:  # settled: no longer in doubt for client.spot either
+            self._spot.in_doubt.discard(order.client_order_id)
         if journal and self._journal is not None:
             self._journal.record(order)
         for consumer in self._consumers:
@@ -448,6 +450,9 @@ class OrderTracker:
         self._settled(cid)
 
     def _settled(self, cid: str) -> None:
+        current = self._ledger.get(cid)
+        if current is not None and current.status is not None:
+            self._spot.in_doubt.discard(cid)
         self._lookups.pop(cid, None)
         self._attempts.pop(cid, None)
         self._verify.discard(cid)

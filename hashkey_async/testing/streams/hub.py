@@ -25,6 +25,7 @@ from ..events import EngineEvent, private_event
 from ..faults import Faults
 from ..feeds import MarketFeeds
 from ..listen_keys import ListenKeys
+from ..payload_faults import PRIVATE_FRAME, PUBLIC_FRAME
 from .protocol import (
     DEPTH_MAX,
     V1_CADENCE,
@@ -141,6 +142,10 @@ class StreamHub:
         """Ids of the open connections ``which`` names, oldest first."""
         return [c.id for c in self._conns.values() if c.matches(which)]
 
+    def subscriptions(self, which: Which = "all") -> list[list[SubKey]]:
+        """The topics each open connection ``which`` names holds, oldest connection first."""
+        return [list(c.subs) for c in self._conns.values() if c.matches(which)]
+
     async def start(self) -> None:
         """Start the market task: step the feeds every ``market_interval`` and push frames."""
         self._market = asyncio.create_task(self._run_market(), name="offline-market")
@@ -167,6 +172,12 @@ class StreamHub:
         victims = [c for c in self._conns.values() if c.matches(which)][:count]
         for conn in victims:
             self._abort(conn)
+        return len(victims)
+
+    async def close_connections(self, which: Which, code: int, *, count: int | None = None) -> int:
+        """Close the oldest ``count`` (default all) connections with a close frame and ``code``."""
+        victims = [c for c in self._conns.values() if c.matches(which)][:count]
+        await asyncio.gather(*(self._close(c, code=code, reason="closed by test") for c in victims))
         return len(victims)
 
     async def send_raw(self, frame: str | bytes, which: Which) -> int:
@@ -196,7 +207,10 @@ class StreamHub:
 
     async def _serve(
         self, request: web.Request, kind: Kind, *, listen_key: str = "", api_key: str = ""
-    ) -> web.WebSocketResponse:
+    ) -> web.StreamResponse:
+        if self.faults.reject_upgrades > 0:  # a handshake failure: no upgrade
+            self.faults.reject_upgrades -= 1
+            return web.Response(status=self.faults.reject_status, text="upgrade refused")
         ws = web.WebSocketResponse(autoping=False, timeout=CLOSE_TIMEOUT, max_msg_size=1 << 20)
         await ws.prepare(request)
         conn = _Conn(kind, request, ws, listen_key=listen_key, api_key=api_key)
@@ -292,7 +306,13 @@ class StreamHub:
 
     def _on_private_event(self, api_key: str, event: EngineEvent) -> None:
         """Send one engine event, as a one-element array frame, to the key's private streams."""
-        frame = encode_frame([private_event(event)])
+        payload = [private_event(event)]
+        variator = self.faults.variator
+        if variator is not None:
+            variation = variator.vary("private", payload, PRIVATE_FRAME)
+            if variation is not None:
+                payload = variation.payload
+        frame = encode_frame(payload)
         for conn in list(self._conns.values()):
             if conn.kind == "private" and conn.api_key == api_key:
                 self._enqueue(conn, frame)
@@ -318,6 +338,11 @@ class StreamHub:
             await asyncio.sleep(max(0.0, deadline - loop.time()))
 
     def _send(self, conn: _Conn, sub: TopicSubscription, frame: dict[str, Any]) -> None:
+        variator = self.faults.variator
+        if variator is not None:
+            variation = variator.vary(sub.version, frame, PUBLIC_FRAME[sub.version])
+            if variation is not None:
+                frame = variation.payload
         self._enqueue(conn, encode_frame(frame, binary=sub.binary))
 
     def _data(self, sub: TopicSubscription, now_ms: int) -> dict[str, Any]:
