@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import pytest
 
 from hashkey_async import (
@@ -248,3 +249,21 @@ async def _large_gap(ex: OfflineExchange, client: HashKeyClient) -> None:
     await watch.until(lambda: all(OrderStatus.CANCELED in watch.states(c) for c in cids))
     assert client.orders.stats["lookups"] == 0  # one open-orders + one traded-orders query
     assert client.orders.stats["rate_limited"] == 0
+
+
+async def test_an_answer_without_a_status_is_checked_by_a_lookup(
+    ex: OfflineExchange, client: HashKeyClient
+) -> None:
+    watch = Watch(client)
+    await client.orders.start()
+    placed = await client.spot.create_order("BTCUSDT", "BUY", "LIMIT", **RESTING)
+    cid = placed.client_order_id
+    assert cid is not None
+    await watch.until(lambda: OrderStatus.NEW in watch.states(cid))
+    ex.stall()  # the cancel's event is lost; its answer (below) comes with the status blanked
+    user = ex.engine.users[ex.api_key]
+    ex.engine.cancel(user, ex.engine.find_order(user, client_order_id=cid), ex.now_ms())
+    ex.stall(False)
+    client.orders.answered(msgspec.structs.replace(placed, status=None))
+    await watch.until(lambda: OrderStatus.CANCELED in watch.states(cid))
+    assert client.orders.stats["lookups"] >= 1
