@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, TypeVar
 
@@ -50,6 +51,7 @@ from ..errors import (
 from ..params import encode_query
 from ..ratelimit import THROTTLE_CODES, RateLimiter
 from ..signing import API_KEY_HEADER
+from ..stats import RequestRecorder
 from .endpoints import SERVER_TIME, Endpoint, Security
 from .mock_transport import MockTransport
 
@@ -63,6 +65,8 @@ _JSON_HEADERS: Final = {"Content-Type": "application/json"}
 
 #: A 200 body starting like this may be an error in disguise: check its code.
 _CODE_PREFIX: Final = b'{"code"'
+#: A limiter acquire longer than this (seconds) counts as a wait; a free slot takes microseconds.
+_WAITED: Final = 1e-3
 
 
 class ErrorBody(msgspec.Struct):
@@ -131,6 +135,8 @@ class Transport:
         self._sleep = sleep
         self._rand = rand
         self._sync_lock = asyncio.Lock()
+        #: Attempts by endpoint and outcome, latencies, 429/418s, retries, limiter waits.
+        self.stats = RequestRecorder()
 
     def _get_session(self) -> aiohttp.ClientSession:
         session = self._session
@@ -238,6 +244,7 @@ class Transport:
                 if not signed or resynced:
                     raise
                 resynced = True
+                self.stats.retries += 1
                 log.info("%s: -1021 timestamp outside recvWindow; resyncing", endpoint.name)
                 await self.sync_time(force=True)
             except _Retryable as retry:
@@ -247,14 +254,32 @@ class Transport:
                     attempt, self.config.retry_base_delay, self.config.retry_max_delay, self._rand
                 )
                 attempt += 1
+                self.stats.retries += 1
                 log.info("%s: %s; retry %d in %.3fs", endpoint.name, retry.error, attempt, delay)
                 await self._sleep(delay)
 
     async def _once(
         self, endpoint: Endpoint[T], params: Mapping[str, object] | None, json_body: object
     ) -> T:
-        """One limited, signed, sent and decoded attempt."""
+        """One limited, signed, sent and decoded attempt, counted in ``stats``."""
+        stats = self.stats
+        queued = time.perf_counter()
         await self.limiter.acquire(endpoint.bucket, endpoint.weight)
+        sent = time.perf_counter()
+        if sent - queued > _WAITED:
+            stats.waited(sent - queued)
+        try:
+            answer = await self._send(endpoint, params, json_body)
+        except BaseException as exc:
+            stats.request(endpoint.name, _outcome(exc), time.perf_counter() - sent)
+            raise
+        stats.request(endpoint.name, "ok", time.perf_counter() - sent)
+        return answer
+
+    async def _send(
+        self, endpoint: Endpoint[T], params: Mapping[str, object] | None, json_body: object
+    ) -> T:
+        """Sign, send and decode one attempt (the limiter already let it through)."""
         query, body, headers = self.build(endpoint, params, json_body=json_body)
         url = (
             f"{self.config.rest_url}{endpoint.path}?{query}"
@@ -337,6 +362,10 @@ class Transport:
         log.debug(
             "%s %s -> HTTP %d %s", endpoint.method, endpoint.path, status, type(error).__name__
         )
+        if status == 429:
+            self.stats.rate_limited += 1
+        elif status == 418:
+            self.stats.banned += 1
         if isinstance(error, IPBannedError):
             self.limiter.ban(retry_after if retry_after is not None else self.config.ip_ban_seconds)
         elif isinstance(error, RateLimitError):
@@ -350,6 +379,15 @@ class Transport:
                 raise _Retryable(ServerError(status, code, message))
             error.client_order_id = _client_order_id(params)
         raise error
+
+
+def _outcome(exc: BaseException) -> str:
+    """How an attempt ended, for the counters: the error's class name (a retry's underlying one)."""
+    if isinstance(exc, _Retryable):
+        exc = exc.error
+    if isinstance(exc, asyncio.CancelledError):
+        return "cancelled"
+    return type(exc).__name__
 
 
 def _decode_again(endpoint: Endpoint[T], params: Mapping[str, object] | None, raw: bytes) -> T:
