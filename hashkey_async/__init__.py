@@ -112,6 +112,13 @@ from .rest.mock_transport import MockHandler, MockRequest, MockResponse, MockTra
 from .rest.reconcile import InDoubtOrders
 from .rest.spot import RulesMode
 from .rules import RulesBook, SymbolRules
+from .stats import (
+    ClientStats,
+    ConnectionSnapshot,
+    EndpointStats,
+    LatencyStats,
+    SubscriptionStats,
+)
 from .streams.connection import ConnectionState, ConnectionStats, StateListener
 from .streams.subscription import Subscription
 
@@ -141,8 +148,10 @@ __all__ = [
     "ChainType",
     "ClientConfig",
     "ClientOptions",
+    "ClientStats",
     "Coin",
     "CoinInfo",
+    "ConnectionSnapshot",
     "ConnectionState",
     "ConnectionStats",
     "CustodyAccountUpdate",
@@ -154,6 +163,7 @@ __all__ = [
     "DepthUpdate",
     "DuplicateOrderError",
     "Empty",
+    "EndpointStats",
     "Environment",
     "ExchangeInfo",
     "ExecutionReport",
@@ -171,6 +181,7 @@ __all__ = [
     "InvalidParameterError",
     "Kline",
     "KlineUpdate",
+    "LatencyStats",
     "Level",
     "LimitTradingFilter",
     "ListenKey",
@@ -210,6 +221,7 @@ __all__ = [
     "StreamGap",
     "StreamOverflowError",
     "Subscription",
+    "SubscriptionStats",
     "SuccessResponse",
     "SymbolInfo",
     "SymbolRules",

@@ -33,7 +33,8 @@ LATENCY_MIN: Final = 1e-4
 LATENCY_GROWTH: Final = 2**0.125
 #: Buckets per histogram: 100 us * 2 ** 20 reaches about 105 s; slower calls count in the last.
 LATENCY_BUCKETS: Final = 161
-_LOG_GROWTH: Final = math.log(LATENCY_GROWTH)
+_PER_STEP: Final = 1 / math.log(LATENCY_GROWTH)
+_LAST: Final = LATENCY_BUCKETS - 1
 
 
 def bucket_bound(index: int) -> float:
@@ -79,9 +80,9 @@ class LatencyHistogram:
         if seconds <= LATENCY_MIN:
             index = 0
         else:
-            index = min(
-                LATENCY_BUCKETS - 1, math.ceil(math.log(seconds / LATENCY_MIN) / _LOG_GROWTH)
-            )
+            index = math.ceil(math.log(seconds / LATENCY_MIN) * _PER_STEP)
+            if index > _LAST:
+                index = _LAST
         self.counts[index] += 1
         self.count += 1
         self.total += seconds
@@ -128,6 +129,16 @@ class LatencyHistogram:
         )
 
 
+class _Endpoint:
+    """One endpoint's counters: attempts by outcome and their latency histogram."""
+
+    __slots__ = ("histogram", "outcomes")
+
+    def __init__(self) -> None:
+        self.outcomes: dict[str, int] = {}
+        self.histogram = LatencyHistogram()
+
+
 class RequestRecorder:
     """A transport's counters: requests per (endpoint, outcome), latencies, limits and retries.
 
@@ -137,18 +148,16 @@ class RequestRecorder:
     """
 
     __slots__ = (
+        "_endpoints",
         "banned",
-        "latency",
         "limiter_wait",
         "limiter_waits",
-        "outcomes",
         "rate_limited",
         "retries",
     )
 
     def __init__(self) -> None:
-        self.outcomes: dict[tuple[str, str], int] = {}
-        self.latency: dict[str, LatencyHistogram] = {}
+        self._endpoints: dict[str, _Endpoint] = {}
         self.rate_limited = 0
         self.banned = 0
         self.retries = 0
@@ -157,35 +166,35 @@ class RequestRecorder:
 
     def request(self, endpoint: str, outcome: str, seconds: float) -> None:
         """Count one attempt at ``endpoint`` that took ``seconds`` and ended with ``outcome``."""
-        key = (endpoint, outcome)
-        outcomes = self.outcomes
-        outcomes[key] = outcomes.get(key, 0) + 1
-        histogram = self.latency.get(endpoint)
-        if histogram is None:
-            histogram = self.latency[endpoint] = LatencyHistogram()
-        histogram.record(seconds)
+        entry = self._endpoints.get(endpoint)
+        if entry is None:
+            entry = self._endpoints[endpoint] = _Endpoint()
+        outcomes = entry.outcomes
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        entry.histogram.record(seconds)
 
     def waited(self, seconds: float) -> None:
         """Count time a request spent waiting for the rate limiter."""
         self.limiter_wait += seconds
         self.limiter_waits += 1
 
+    def histogram(self, endpoint: str) -> LatencyHistogram | None:
+        """``endpoint``'s latency histogram (None before its first attempt)."""
+        entry = self._endpoints.get(endpoint)
+        return entry.histogram if entry is not None else None
+
     def endpoints(self) -> dict[str, EndpointStats]:
-        """Per-endpoint requests by outcome and latency."""
-        by_endpoint: dict[str, dict[str, int]] = {}
-        for (endpoint, outcome), n in self.outcomes.items():
-            by_endpoint.setdefault(endpoint, {})[outcome] = n
+        """Per-endpoint attempts by outcome and latency, by endpoint name."""
         return {
-            name: EndpointStats(requests=outcomes, latency=self.latency[name].summary())
-            for name, outcomes in sorted(by_endpoint.items())
-            if name in self.latency
+            name: EndpointStats(requests=dict(entry.outcomes), latency=entry.histogram.summary())
+            for name, entry in sorted(self._endpoints.items())
         }
 
     def overall_latency(self) -> LatencyStats:
         """Latency over every endpoint."""
         total = LatencyHistogram()
-        for histogram in self.latency.values():
-            total.merge(histogram)
+        for entry in self._endpoints.values():
+            total.merge(entry.histogram)
         return total.summary()
 
 

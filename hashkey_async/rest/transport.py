@@ -262,66 +262,62 @@ class Transport:
         self, endpoint: Endpoint[T], params: Mapping[str, object] | None, json_body: object
     ) -> T:
         """One limited, signed, sent and decoded attempt, counted in ``stats``."""
-        stats = self.stats
         queued = time.perf_counter()
         await self.limiter.acquire(endpoint.bucket, endpoint.weight)
         sent = time.perf_counter()
         if sent - queued > _WAITED:
-            stats.waited(sent - queued)
+            self.stats.waited(sent - queued)
+        outcome = "ok"
         try:
-            answer = await self._send(endpoint, params, json_body)
-        except BaseException as exc:
-            stats.request(endpoint.name, _outcome(exc), time.perf_counter() - sent)
-            raise
-        stats.request(endpoint.name, "ok", time.perf_counter() - sent)
-        return answer
-
-    async def _send(
-        self, endpoint: Endpoint[T], params: Mapping[str, object] | None, json_body: object
-    ) -> T:
-        """Sign, send and decode one attempt (the limiter already let it through)."""
-        query, body, headers = self.build(endpoint, params, json_body=json_body)
-        url = (
-            f"{self.config.rest_url}{endpoint.path}?{query}"
-            if query
-            else self.config.rest_url + endpoint.path
-        )
-        try:
-            if self._mock is not None:
-                status, raw, retry_after = await self._mocked(
-                    self._mock, endpoint, url, headers, body
-                )
-            else:
-                async with self._get_session().request(
-                    endpoint.method,
-                    URL(url, encoded=True),
-                    data=body or None,
-                    headers=headers or None,
-                    timeout=self._timeout,
-                ) as response:
-                    status = response.status
-                    raw = await response.read()
-                    retry_after = _retry_after(response.headers) if status != 200 else None
-        except aiohttp.ClientConnectorError as exc:
-            error: HashKeyError = TransportError(f"{endpoint.name}: cannot connect: {exc.os_error}")
-            if endpoint.idempotent:
-                raise _Retryable(error) from exc
-            raise error from exc
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            if endpoint.idempotent:
-                raise _Retryable(
-                    TransportError(f"{endpoint.name}: {type(exc).__name__}: {exc}")
-                ) from exc
-            raise ExecutionStatusUnknown(
-                f"{endpoint.name}: no answer ({type(exc).__name__}); the call may have taken effect",
-                client_order_id=_client_order_id(params),
-            ) from exc
-        if status == 200 and raw[:7] != _CODE_PREFIX:
+            query, body, headers = self.build(endpoint, params, json_body=json_body)
+            url = (
+                f"{self.config.rest_url}{endpoint.path}?{query}"
+                if query
+                else self.config.rest_url + endpoint.path
+            )
             try:
-                return endpoint.decoder.decode(raw)
-            except (msgspec.DecodeError, msgspec.ValidationError):
-                return _decode_again(endpoint, params, raw)
-        return self._failure(endpoint, params, status, raw, retry_after)
+                if self._mock is not None:
+                    status, raw, retry_after = await self._mocked(
+                        self._mock, endpoint, url, headers, body
+                    )
+                else:
+                    async with self._get_session().request(
+                        endpoint.method,
+                        URL(url, encoded=True),
+                        data=body or None,
+                        headers=headers or None,
+                        timeout=self._timeout,
+                    ) as response:
+                        status = response.status
+                        raw = await response.read()
+                        retry_after = _retry_after(response.headers) if status != 200 else None
+            except aiohttp.ClientConnectorError as exc:
+                error: HashKeyError = TransportError(
+                    f"{endpoint.name}: cannot connect: {exc.os_error}"
+                )
+                if endpoint.idempotent:
+                    raise _Retryable(error) from exc
+                raise error from exc
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                if endpoint.idempotent:
+                    raise _Retryable(
+                        TransportError(f"{endpoint.name}: {type(exc).__name__}: {exc}")
+                    ) from exc
+                raise ExecutionStatusUnknown(
+                    f"{endpoint.name}: no answer ({type(exc).__name__}); the call may have taken effect",
+                    client_order_id=_client_order_id(params),
+                ) from exc
+            if status == 200 and raw[:7] != _CODE_PREFIX:
+                try:
+                    return endpoint.decoder.decode(raw)
+                except (msgspec.DecodeError, msgspec.ValidationError):
+                    return _decode_again(endpoint, params, raw)
+            return self._failure(endpoint, params, status, raw, retry_after)
+        except BaseException as exc:
+            outcome = _outcome(exc)
+            raise
+        finally:
+            self.stats.request(endpoint.name, outcome, time.perf_counter() - sent)
 
     async def _mocked(
         self,
