@@ -26,6 +26,7 @@ from .errors import (
     InsufficientBalanceError,
     InvalidParameterError,
     IPBannedError,
+    JournalError,
     OrderAlreadyCancelledError,
     OrderAlreadyFilledError,
     OrderCompletedError,
@@ -121,6 +122,7 @@ from .stats import (
 )
 from .streams.connection import ConnectionState, ConnectionStats, StateListener
 from .streams.subscription import Subscription
+from .tracking import OrderJournal, OrderTracker, TrackedOrder
 
 __all__ = [
     "KLINE_INTERVALS",
@@ -179,6 +181,7 @@ __all__ = [
     "InDoubtOrders",
     "InsufficientBalanceError",
     "InvalidParameterError",
+    "JournalError",
     "Kline",
     "KlineUpdate",
     "LatencyStats",
@@ -199,10 +202,12 @@ __all__ = [
     "OrderAlreadyFilledError",
     "OrderCompletedError",
     "OrderError",
+    "OrderJournal",
     "OrderNotFoundError",
     "OrderRejectedError",
     "OrderRequest",
     "OrderStatus",
+    "OrderTracker",
     "OrderType",
     "PermissionDeniedError",
     "PriceFilter",
@@ -231,6 +236,7 @@ __all__ = [
     "TicketInfo",
     "TimeInForce",
     "TimestampError",
+    "TrackedOrder",
     "Trade",
     "TradeAmountFilter",
     "TradeFee",

@@ -26,6 +26,7 @@ from typing import Any, Final, Generic, TypeVar
 
 import msgspec
 
+from .errors import Refused
 from .models import account, market, stream, trading, user_stream, wallet
 from .models.common import Level
 
@@ -98,16 +99,6 @@ IDENTIFYING: Final[dict[type, frozenset[str]]] = {
         (user_stream.ListenKey, ("listen_key",)),
     )
 }
-
-
-class Refused(msgspec.ValidationError):
-    """A message whose identifying field is missing or malformed: it cannot be trusted typed."""
-
-    def __init__(self, type_name: str, field: str, why: str, wire: str | int | None = None) -> None:
-        sent = f" (sent as {wire!r})" if wire is not None and wire != field else ""
-        super().__init__(f"{type_name}.{field}{sent}: {why}")
-        self.type_name = type_name
-        self.field = field
 
 
 class DecodeStats:

@@ -26,11 +26,15 @@ The tree::
     │   └── BatchStatusUnknown     some orders of a batch may or may not have been placed
     ├── TransportError             the request never got an answer (connection refused, DNS, reset before send)
     ├── DecodeError                the server answered something we could not decode
+    ├── JournalError               the order journal file cannot be used (newer schema, foreign file, I/O)
     └── StreamError                a WebSocket stream failed in a way the supervisor reports to the user
         └── StreamOverflowError    a never-drop subscriber fell behind its bound
 
     InvalidParameterError (ValueError)   a bad argument; nothing was sent
     └── FilterViolation                  an order breaks the symbol's cached trading rules
+
+    Refused (msgspec.ValidationError)    internal: a message's identifying field is broken
+                                         (the decoder drops or keeps it untyped, never raises it)
 
 ``except APIError`` catches every refusal the exchange answered with. An uncertain
 outcome (``ExecutionStatusUnknown``) sits outside it on purpose: the call may have taken
@@ -45,6 +49,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Final, Generic, TypeVar
+
+import msgspec
 
 __all__ = [
     "AUTH_CODES",
@@ -64,6 +70,7 @@ __all__ = [
     "IPBannedError",
     "InsufficientBalanceError",
     "InvalidParameterError",
+    "JournalError",
     "OrderAlreadyCancelledError",
     "OrderAlreadyFilledError",
     "OrderCompletedError",
@@ -72,6 +79,7 @@ __all__ = [
     "OrderRejectedError",
     "PermissionDeniedError",
     "RateLimitError",
+    "Refused",
     "ServerError",
     "StreamError",
     "StreamOverflowError",
@@ -172,6 +180,20 @@ class FilterViolation(InvalidParameterError):
     def __init__(self, field: str, filter: str, message: str) -> None:
         super().__init__(field, f"{message} ({filter})")
         self.filter = filter
+
+
+class JournalError(HashKeyError):
+    """The journal file cannot be used (a newer schema, another application's file, I/O)."""
+
+
+class Refused(msgspec.ValidationError):
+    """A message whose identifying field is missing or malformed: it cannot be trusted typed."""
+
+    def __init__(self, type_name: str, field: str, why: str, wire: str | int | None = None) -> None:
+        sent = f" (sent as {wire!r})" if wire is not None and wire != field else ""
+        super().__init__(f"{type_name}.{field}{sent}: {why}")
+        self.type_name = type_name
+        self.field = field
 
 
 class TransportError(HashKeyError):

@@ -149,8 +149,8 @@ def _drawn_tree() -> dict[str, str]:
         depth = (len(match.group(1)) - 4) // 4 + (1 if "──" in line[: match.end(1) + 4] else 0)
         name = match.group(2)
         if depth == 0:  # a root: its base is drawn in parentheses, or it is Exception
-            base = re.search(r"\((\w+)\)", line)
-            parents[name] = base.group(1) if base else "Exception"
+            base = re.search(r"\(([\w.]+)\)", line)
+            parents[name] = base.group(1).rpartition(".")[2] if base else "Exception"
         else:
             parents[name] = stack[depth - 1]
         del stack[depth:]

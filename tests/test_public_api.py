@@ -141,3 +141,20 @@ def test_examples_import_only_public_names(path: Path) -> None:
         assert module in PUBLIC_MODULES, f"{path.name} imports internal {module}"
         exported = set(importlib.import_module(module).__all__)
         assert set(names) <= exported, f"{path.name}: {set(names) - exported} not in {module}"
+
+
+def test_every_exception_class_lives_in_errors() -> None:
+    """Exempt: private control flow (``_Retryable``), and the two applications built on the SDK,
+    the offline exchange (its own answers) and the command line (its usage errors)."""
+    elsewhere = [
+        f"{module.__name__}.{name}"
+        for module in all_modules()
+        for name, obj in vars(module).items()
+        if inspect.isclass(obj)
+        and issubclass(obj, BaseException)
+        and obj.__module__ == module.__name__
+        and module.__name__ != "hashkey_async.errors"
+        and not name.startswith("_")
+        and not module.__name__.startswith(("hashkey_async.testing", "hashkey_async.cli"))
+    ]
+    assert elsewhere == []

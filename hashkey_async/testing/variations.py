@@ -97,24 +97,28 @@ def retyped(value: Any) -> Any | None:
     return None
 
 
-def sites(payload: Any, model: Any) -> Iterator[Site]:
-    """Every field of ``payload`` (depth first), typed by ``model`` where the model knows it."""
-    yield from _walk(payload, model, (), ())
+def sites(payload: Any, model: Any, *, max_items: int | None = None) -> Iterator[Site]:
+    """Every field of ``payload`` (depth first), typed by ``model`` where the model knows it;
+    of each array, the first ``max_items`` elements (all if None)."""
+    yield from _walk(payload, model, (), (), max_items)
 
 
 def _walk(
-    data: Any, tp: Any, path: tuple[str | int, ...], attrs: tuple[str | int, ...] | None
+    data: Any,
+    tp: Any,
+    path: tuple[str | int, ...],
+    attrs: tuple[str | int, ...] | None,
+    max_items: int | None,
 ) -> Iterator[Site]:
     if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
-        yield from _struct(data, tp, path, attrs)
+        yield from _struct(data, tp, path, attrs, max_items)
         return
     origin = typing.get_origin(tp)
     if origin is list and isinstance(data, list):
         (item,) = typing.get_args(tp)
-        for index, element in enumerate(data):
-            yield from _walk(
-                element, item, (*path, index), None if attrs is None else (*attrs, index)
-            )
+        for index, element in enumerate(data[:max_items]):
+            here = None if attrs is None else (*attrs, index)
+            yield from _walk(element, item, (*path, index), here, max_items)
         return
     members = typing.get_args(tp)
     if members and origin is not list and origin is not dict:
@@ -123,14 +127,14 @@ def _walk(
             field, classes = tagged
             cls = classes.get(str(data.get(field))) if isinstance(data, dict) else None
             if cls is not None:
-                yield from _struct(data, cls, path, attrs)
+                yield from _struct(data, cls, path, attrs, max_items)
             return
         for member in members:
             if isinstance(member, type) and issubclass(member, msgspec.Struct):
-                yield from _struct(data, member, path, attrs)
+                yield from _struct(data, member, path, attrs, max_items)
                 return
             if typing.get_origin(member) is list:
-                yield from _walk(data, member, path, attrs)
+                yield from _walk(data, member, path, attrs, max_items)
                 return
 
 
@@ -139,6 +143,7 @@ def _struct(
     cls: type[msgspec.Struct],
     path: tuple[str | int, ...],
     attrs: tuple[str | int, ...] | None,
+    max_items: int | None,
 ) -> Iterator[Site]:
     spec = struct_spec(cls)
     if spec.array_like:
@@ -164,53 +169,67 @@ def _struct(
             (*path, key), here, value, spec.type_name, field.name, field.identifying, removable
         )
         if isinstance(value, (dict, list)):
-            yield from _walk(value, field.type, (*path, key), here)
+            yield from _walk(value, field.type, (*path, key), here, max_items)
 
 
-def variations(payload: Any, model: Any, kinds: tuple[Kind, ...] = KINDS) -> Iterator[Variation]:
-    """Every single-field variation of ``payload`` of the given kinds (the payload is not changed)."""
-    for site in sites(payload, model):
+def variations(
+    payload: Any, model: Any, kinds: tuple[Kind, ...] = KINDS, *, max_items: int | None = None
+) -> Iterator[Variation]:
+    """Every single-field variation of ``payload`` of the given kinds (the payload is not changed).
+
+    ``max_items`` bounds how many elements of each array are varied (the rest repeat the same
+    fields): None varies them all.
+    """
+    for site in sites(payload, model, max_items=max_items):
         for kind in kinds:
-            varied = _apply(payload, site, kind)
-            if varied is not _SKIP:
-                yield Variation(site, kind, varied)
+            new = _new_value(site, kind)
+            if new is not _SKIP:
+                yield Variation(site, kind, _apply(payload, site, kind, new))
 
 
 def vary(
     payload: Any, model: Any, rng: random.Random, kinds: tuple[Kind, ...] = KINDS
 ) -> Variation | None:
-    """One variation of ``payload`` drawn uniformly with ``rng``, or None if it has no fields."""
-    choices = list(variations(payload, model, kinds))
-    return rng.choice(choices) if choices else None
+    """One variation of ``payload`` drawn uniformly with ``rng``, or None if it has none.
+
+    Copies the payload once, whatever its size.
+    """
+    choices = [
+        (site, kind, new)
+        for site in sites(payload, model)
+        for kind in kinds
+        if (new := _new_value(site, kind)) is not _SKIP
+    ]
+    if not choices:
+        return None
+    site, kind, new = rng.choice(choices)
+    return Variation(site, kind, _apply(payload, site, kind, new))
 
 
 _SKIP: Final = object()
 
 
-def _apply(payload: Any, site: Site, kind: Kind) -> Any:
-    """A deep copy of ``payload`` with ``site`` varied by ``kind``, or ``_SKIP`` if it is a no-op."""
+def _new_value(site: Site, kind: Kind) -> Any:
+    """What ``kind`` puts at ``site`` (None for "missing"), or ``_SKIP`` if it changes nothing."""
     value = site.value
     if kind == "empty":
-        if value == "" and isinstance(value, str):
-            return _SKIP
-        new: Any = ""
-    elif kind == "null":
-        if value is None:
-            return _SKIP
-        new = None
-    elif kind == "retype":
+        return _SKIP if isinstance(value, str) and value == "" else ""
+    if kind == "null":
+        return _SKIP if value is None else None
+    if kind == "retype":
         new = retyped(value)
-        if new is None:
-            return _SKIP
-    elif not site.removable:
-        return _SKIP
+        return _SKIP if new is None else new
+    return None if site.removable else _SKIP
+
+
+def _apply(payload: Any, site: Site, kind: Kind, new: Any) -> Any:
+    """A deep copy of ``payload`` with ``site`` set to ``new`` (or removed, for "missing")."""
     out = copy.deepcopy(payload)
     parent = out
     for key in site.path[:-1]:
         parent = parent[key]
-    last = site.path[-1]
     if kind == "missing":
-        del parent[last]
+        del parent[site.path[-1]]
     else:
-        parent[last] = new
+        parent[site.path[-1]] = new
     return out

@@ -24,7 +24,7 @@ from typing import Final, TypeVar
 
 import msgspec
 
-from ..errors import HashKeyError
+from ..errors import JournalError
 from .ledger import DEFAULT_KEEP_FINAL
 from .state import TrackedOrder
 
@@ -67,10 +67,6 @@ T = TypeVar("T")
 
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder(TrackedOrder).decode
-
-
-class JournalError(HashKeyError):
-    """The journal file cannot be used (a newer schema, another application's file, I/O)."""
 
 
 def _row(order: TrackedOrder) -> tuple[str, int, int, int, bytes]:
