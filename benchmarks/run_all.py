@@ -26,6 +26,8 @@ SCRIPTS = (
     "decode",
     "stream_throughput",
     "stream_memory",
+    "shared_rate_limit",
+    "relay",
 )
 TIMEOUT = 900.0
 """Seconds one full-size script may take before it counts as failed."""

@@ -109,6 +109,8 @@ from .models.user_stream import ListenKey
 from .models.wallet import AuthAddressResult, Deposit, DepositAddress, Withdrawal, WithdrawResult
 from .orders import OrderRequest, build_order, new_client_order_id
 from .params import Number
+from .ratelimit import Limiter, RateLimiter, RedisRateLimiter
+from .relay import RedisStreams
 from .rest.mock_transport import MockHandler, MockRequest, MockResponse, MockTransport
 from .rest.reconcile import InDoubtOrders
 from .rest.spot import RulesMode
@@ -187,6 +189,7 @@ __all__ = [
     "LatencyStats",
     "Level",
     "LimitTradingFilter",
+    "Limiter",
     "ListenKey",
     "LotSizeFilter",
     "MarketTradingFilter",
@@ -213,7 +216,10 @@ __all__ = [
     "PriceFilter",
     "PrivateEvent",
     "RateLimitError",
+    "RateLimiter",
     "ReconcilePolicy",
+    "RedisRateLimiter",
+    "RedisStreams",
     "RulesBook",
     "RulesMode",
     "ServerError",

@@ -12,6 +12,7 @@ from .auth import credentials_from, mask
 from .clock import ServerClock
 from .config import ClientConfig, ClientOptions, config_with
 from .decoding import decode_stats
+from .ratelimit import Limiter
 from .rest.account import AccountResource
 from .rest.market import MarketResource
 from .rest.mock_transport import MockTransport
@@ -44,6 +45,7 @@ class HashKeyClient:
         config: ClientConfig | None = None,
         session: aiohttp.ClientSession | None = None,
         transport: MockTransport | None = None,
+        rate_limiter: Limiter | None = None,
         journal: str | PathLike[str] | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
@@ -53,14 +55,23 @@ class HashKeyClient:
         (any ``ClientConfig`` field by name; ``base_url`` for ``rest_url``) applied on top.
         A value out of range raises ``InvalidParameterError`` naming it. ``session`` is
         used as is and left open by ``close()``; ``transport`` answers REST calls in place
-        of the network (tests: ``MockTransport``). ``journal`` (a file path) makes
-        ``client.orders`` crash-safe: orders are journalled in SQLite and recovered on start.
+        of the network (tests: ``MockTransport``). ``rate_limiter`` (e.g. a ``RedisRateLimiter``
+        shared by several clients or processes) replaces the client's own and is left open by
+        ``close()``. ``journal`` (a file path) makes ``client.orders`` crash-safe: orders are
+        journalled in SQLite and recovered on start.
         """
         self.config = config_with(config, options)
         self._credentials = credentials_from(api_key, api_secret)
         self.clock = ServerClock()
+        if rate_limiter is not None:
+            rate_limiter.bind_key(self._credentials.api_key if self._credentials else None)
         self._transport = Transport(
-            self.config, self._credentials, session=session, clock=self.clock, mock=transport
+            self.config,
+            self._credentials,
+            session=session,
+            limiter=rate_limiter,
+            clock=self.clock,
+            mock=transport,
         )
         self.limiter = self._transport.limiter
         self.market = MarketResource(self._transport)

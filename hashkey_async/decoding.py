@@ -75,7 +75,11 @@ IDENTIFYING: Final[dict[type, frozenset[str]]] = {
         (Level, ("raw_price", "raw_quantity")),
         # REST
         (trading.Order, ("order_id", "symbol")),
-        (trading.CancelByIdsItem, ("order_id",)),
+        # write answers: what says "accepted" or "failed" identifies the outcome
+        (trading.BatchOrderItem, ("code", "order")),
+        (trading.CancelByIdsItem, ("order_id", "code")),
+        (trading.SuccessResponse, ("success",)),
+        (trading.CancelAllResponse, ("code",)),
         (market.ServerTime, ("server_time",)),
         (market.SymbolInfo, ("symbol",)),
         (market.Coin, ("coin_id",)),
@@ -312,6 +316,9 @@ class _Walk:
                 # else: a list or struct the model defaults keeps its default
                 self.tolerated = True
             if self.tolerated:
+                if field.identifying and values[field.name] is None:
+                    # an identifying field gets no blank -> None fallback, only exact retyping
+                    raise Refused(spec.type_name, field.name, "blank", field.wire)
                 _STATS.fallback(spec.type_name, field.name)
                 self.tolerated = False
         return cls(**values)

@@ -87,10 +87,26 @@ def test_one_refused_row_of_a_read_is_dropped_its_siblings_kept() -> None:
     assert decode_stats().snapshot()["refusals"] == {("Order", "order_id"): 1}
 
 
-def test_a_write_answer_is_atomic() -> None:
-    batch = {"code": 0, "result": [{"code": "0000", "order": {**ORDER, "orderId": ""}}]}
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"code": "0000", "order": {**ORDER, "orderId": ""}},  # one order's identity
+        {"code": "", "order": ORDER},  # what says accepted or rejected, blank
+        {"code": None, "order": ORDER},
+        {"code": "0000", "order": ""},  # an accepted order blanked would read as rejected
+    ],
+)
+def test_a_write_answer_that_could_misreport_is_refused_whole(item: dict[str, Any]) -> None:
+    batch = {"code": 0, "result": [{"code": "0000", "order": {**ORDER, "orderId": "8"}}, item]}
     with pytest.raises(Refused):
         E.CREATE_ORDERS.tolerant.decode(encode(batch))
+    assert sum(decode_stats().snapshot()["refusals"].values()) == 1
+
+
+def test_a_batch_item_retyped_still_reads_as_accepted() -> None:
+    batch = {"code": 0, "result": [{"code": 0, "order": {**ORDER, "orderId": 8}}]}
+    [item] = E.CREATE_ORDERS.tolerant.decode(encode(batch)).result
+    assert item.ok and item.order is not None and item.order.order_id == 8
 
 
 def test_book_levels_as_numbers_keep_their_digits() -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+import aiohttp
 import pytest
 from fixtures import reference_docs
 
-from hashkey_async import HashKeyClient, errors
+from hashkey_async import HashKeyClient, MockRequest, MockResponse, MockTransport, errors
 from hashkey_async.errors import (
     _CODE_TO_CLASS,
     AUTH_CODES,
@@ -240,3 +241,25 @@ async def test_an_error_raised_before_sending_still_names_the_endpoint() -> None
         with pytest.raises(AuthenticationError) as info:
             await client.account.balances()
     assert info.value.endpoint == "GET /api/v1/account" and info.value.status is None
+
+
+async def test_errors_raised_without_an_answer_name_their_endpoint_too() -> None:
+    """A ban enforced by the limiter and a read that never got an answer both name the call."""
+    answers = [MockResponse(418, headers={"Retry-After": "30"})]
+
+    def handler(request: MockRequest) -> MockResponse:
+        if answers:
+            return answers.pop()
+        raise aiohttp.ServerDisconnectedError()
+
+    async with HashKeyClient(transport=MockTransport(handler), max_retries=0) as client:
+        with pytest.raises(IPBannedError) as banned:
+            await client.market.depth("BTCUSDT")
+        assert banned.value.endpoint == "GET /quote/v1/depth" and banned.value.status == 418
+        with pytest.raises(IPBannedError) as refused:  # the limiter refuses before sending
+            await client.market.trades("BTCUSDT")
+        assert refused.value.endpoint == "GET /quote/v1/trades"
+    async with HashKeyClient(transport=MockTransport(handler), max_retries=0) as client:
+        with pytest.raises(TransportError) as lost:
+            await client.market.ticker_price("BTCUSDT")
+        assert lost.value.endpoint == "GET /quote/v1/ticker/price" and lost.value.status is None

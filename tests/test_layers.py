@@ -37,8 +37,9 @@ LAYERS: dict[str, int] = {
     "tracking": 6,
     "client": 7,
     "": 8,  # the package itself: the public namespace
+    "relay": 8,
+    "metrics": 8,
     "testing": 9,
-    "metrics": 9,
     "cli": 10,
     "__main__": 10,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..relay import command as relay
 from . import account, demo, market, serve, streams
 from .session import add_session_options
 
@@ -32,4 +33,5 @@ def build_parser() -> argparse.ArgumentParser:
     streams.register(commands, common)
     demo.register(commands)
     serve.register(commands)
+    relay.register(commands)
     return parser

@@ -9,7 +9,7 @@ as strings or numbers and decode into ``int``; money is ``Decimal``.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Final
+from typing import Annotated, Final
 
 import msgspec
 
@@ -28,6 +28,10 @@ __all__ = [
 ]
 
 _ZERO: Final = Decimal(0)
+
+#: A batch item's code says accepted or rejected: never blank (a blank one is refused, so the
+#: answer counts as "status unknown" rather than reading an accepted order as rejected).
+_Code = Annotated[str, msgspec.Meta(min_length=1)]
 
 #: Per-item failures in batch answers carry a code but no HTTP status of their own.
 _ITEM_STATUS: Final = 400
@@ -67,7 +71,7 @@ class Order(Model, kw_only=True):
 class BatchOrderItem(Model, kw_only=True):
     """One order's outcome in a batch: ``order`` on success, else ``code``/``msg``."""
 
-    code: str | int | None = 0
+    code: _Code | int = 0
     msg: str | None = ""
     order: Order | None = None
 
@@ -105,13 +109,13 @@ class BatchOrderResponse(Model, kw_only=True):
 class SuccessResponse(Model, kw_only=True):
     """``{"success": true}`` answers (cancel open orders by symbol)."""
 
-    success: bool | None = False
+    success: bool = False
 
 
 class CancelAllResponse(Model, kw_only=True):
     """``DELETE /api/v1/spot/cancelAllOpenOrders``: accepted (not necessarily done)."""
 
-    code: str | int | None = "0000"
+    code: str | int = "0000"
     message: str | None = ""
     timestamp: int | None = 0
     last_order_id: int | None = None
@@ -121,7 +125,7 @@ class CancelByIdsItem(Model, kw_only=True):
     """One order the exchange could not cancel, with its error code."""
 
     order_id: int
-    code: str | int | None = ""
+    code: str | int = ""
 
     @property
     def error(self) -> HashKeyError:

@@ -49,7 +49,7 @@ from ..errors import (
     normalize_code,
 )
 from ..params import encode_query
-from ..ratelimit import THROTTLE_CODES, RateLimiter
+from ..ratelimit import THROTTLE_CODES, Limiter, RateLimiter
 from ..signing import API_KEY_HEADER
 from ..stats import RequestRecorder
 from .endpoints import SERVER_TIME, Endpoint, Security
@@ -109,7 +109,7 @@ class Transport:
         credentials: Credentials | None,
         *,
         session: aiohttp.ClientSession | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         clock: ServerClock | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
@@ -119,7 +119,7 @@ class Transport:
             raise InvalidParameterError("transport", "give a MockTransport or a session, not both")
         self.config = config
         self.credentials = credentials
-        self.limiter = limiter or RateLimiter(
+        self.limiter: Limiter = limiter or RateLimiter(
             config.order_rate,
             config.query_rate,
             weight_budget=config.weight_budget,
@@ -222,41 +222,39 @@ class Transport:
         Every error raised carries the endpoint (``error.method``, ``error.path``).
         """
         try:
-            return await self._request(endpoint, params, json_body)
+            self._credentials_for(endpoint)
+            signed = endpoint.security.signed
+            if signed and self.clock.stale(self.config.time_sync_interval):
+                await self.sync_time()
+            attempt = 0
+            resynced = False
+            while True:
+                try:
+                    return await self._once(endpoint, params, json_body)
+                except TimestampError:
+                    if not signed or resynced:
+                        raise
+                    resynced = True
+                    self.stats.retries += 1
+                    log.info("%s: -1021 timestamp outside recvWindow; resyncing", endpoint.name)
+                    await self.sync_time(force=True)
+                except _Retryable as retry:
+                    if attempt >= self.config.max_retries:
+                        raise retry.error from retry.__cause__
+                    config = self.config
+                    delay = full_jitter(
+                        attempt, config.retry_base_delay, config.retry_max_delay, self._rand
+                    )
+                    attempt += 1
+                    self.stats.retries += 1
+                    log.info(
+                        "%s: %s; retry %d in %.3fs", endpoint.name, retry.error, attempt, delay
+                    )
+                    await self._sleep(delay)
         except HashKeyError as error:
+            # The one place every error of a request passes: name the endpoint, never the query.
             error.at(endpoint.method, endpoint.path)
             raise
-
-    async def _request(
-        self, endpoint: Endpoint[T], params: Mapping[str, object] | None, json_body: object
-    ) -> T:
-        """``request`` without the endpoint stamp: limits, time-sync, retries."""
-        self._credentials_for(endpoint)
-        signed = endpoint.security.signed
-        if signed and self.clock.stale(self.config.time_sync_interval):
-            await self.sync_time()
-        attempt = 0
-        resynced = False
-        while True:
-            try:
-                return await self._once(endpoint, params, json_body)
-            except TimestampError:
-                if not signed or resynced:
-                    raise
-                resynced = True
-                self.stats.retries += 1
-                log.info("%s: -1021 timestamp outside recvWindow; resyncing", endpoint.name)
-                await self.sync_time(force=True)
-            except _Retryable as retry:
-                if attempt >= self.config.max_retries:
-                    raise retry.error from retry.__cause__
-                delay = full_jitter(
-                    attempt, self.config.retry_base_delay, self.config.retry_max_delay, self._rand
-                )
-                attempt += 1
-                self.stats.retries += 1
-                log.info("%s: %s; retry %d in %.3fs", endpoint.name, retry.error, attempt, delay)
-                await self._sleep(delay)
 
     async def _once(
         self, endpoint: Endpoint[T], params: Mapping[str, object] | None, json_body: object

@@ -153,6 +153,17 @@ class OrderTracker:
         return len(self._ledger)
 
     @property
+    def keep_final(self) -> int:
+        """How many final orders ``get`` keeps (oldest forgotten first); settable."""
+        return self._ledger.keep_final
+
+    @keep_final.setter
+    def keep_final(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"keep_final must be a positive int, got {value!r}")
+        self._ledger.keep_final = value
+
+    @property
     def journaled(self) -> bool:
         """Whether orders are written to a journal (and recovered from it on start)."""
         return self._journal is not None

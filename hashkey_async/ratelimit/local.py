@@ -1,67 +1,31 @@
-"""Client-side rate limits: pure rolling-window bookkeeping plus a small FIFO async waiter.
+"""The in-process limiter: pure rolling-window bookkeeping plus a small FIFO async waiter.
 
-Reference, "Access Restrictions" / "Order Rate Limiting": per API key, order endpoints
-allow 10 requests/s and query endpoints 2 requests/s; a 429 means "stop and wait a
-minute", and an IP that keeps sending after a 429 is banned (418). Rate-limit codes
-that come back as HTTP 400 ("0003", "-1015", "-3145": the per-second limits) pause the
-bucket briefly instead, doubling on repeats so a rate set above the server's converges
-instead of hammering it. We assume the strictest counting a server could use (any
+Pauses after a 400 rate-limit code double on repeats so a rate set above the server's
+converges instead of hammering it. We assume the strictest counting a server could use (any
 rolling window), widened by a small margin for network jitter, and charge public market
-data only to the optional per-IP weight budget.
+data only to the optional per-IP weight budget. One process, one budget: several processes
+on one key share theirs through ``RedisRateLimiter`` instead.
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Final
 
-from .errors import IPBannedError, RateLimitError
+from ..errors import IPBannedError, RateLimitError
+from .base import (
+    DEFAULT_BAN_SECONDS,
+    DEFAULT_MARGIN,
+    DEFAULT_MAX_PAUSE,
+    DEFAULT_SUSPEND_SECONDS,
+    DEFAULT_THROTTLE_SECONDS,
+    WEIGHT_PERIOD,
+    Bucket,
+)
 
-__all__ = [
-    "DEFAULT_BAN_SECONDS",
-    "DEFAULT_MARGIN",
-    "DEFAULT_MAX_PAUSE",
-    "DEFAULT_SUSPEND_SECONDS",
-    "DEFAULT_THROTTLE_SECONDS",
-    "THROTTLE_CODES",
-    "WEIGHT_PERIOD",
-    "Bucket",
-    "RateLimiter",
-    "SlidingWindow",
-]
-
-#: Extra seconds added to every rolling window so jitter on the way cannot squeeze
-#: limit + 1 requests into the server's window; 0.05 s still uses >= 95 % of the rate.
-DEFAULT_MARGIN: Final = 0.05
-#: Reference, "Order Rate Limiting": "Please wait 1 minute for the suspended period to expire".
-DEFAULT_SUSPEND_SECONDS: Final = 60.0
-#: The reference gives no 418 ban length; wait this long unless Retry-After says otherwise.
-DEFAULT_BAN_SECONDS: Final = 120.0
-#: The per-IP weight budget's window (weights are published per minute).
-WEIGHT_PERIOD: Final = 60.0
-#: Exchange codes of a per-second rate limit answered with HTTP 400, not 429 (reference,
-#: "Error Codes": "0003 Rate limit exceeded", "-1015 Too many new orders", "-3145 Please
-#: DO NOT submit request too frequently"); -1193 counts orders, not rate, so it is absent.
-THROTTLE_CODES: Final = frozenset({"0003", "-1015", "-3145"})
-#: First pause after such an answer without Retry-After: one rolling window.
-DEFAULT_THROTTLE_SECONDS: Final = 1.0
-#: Pauses up to this long are waited out in ``acquire``; longer ones fail fast like a 429.
-DEFAULT_MAX_PAUSE: Final = 2.0
-
-
-class Bucket(enum.Enum):
-    """Per-key rate bucket (reference, "Order Rate Limiting"); PUBLIC is not charged per key."""
-
-    ORDER = "order"
-    QUERY = "query"
-    PUBLIC = "public"
-    #: ListenKey create / keepalive / delete: a budget of their own at the query rate, so a
-    #: burst of queries or a query suspension after a 429 never keeps the private stream down.
-    USER_STREAM = "user_stream"
+__all__ = ["RateLimiter", "SlidingWindow"]
 
 
 class SlidingWindow:
@@ -138,15 +102,17 @@ class RateLimiter:
         weight_period: float = WEIGHT_PERIOD,
         margin: float = DEFAULT_MARGIN,
         max_pause: float = DEFAULT_MAX_PAUSE,
+        window: float = 1.0,
+        suspend_seconds: float = DEFAULT_SUSPEND_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._clock = clock
         self._sleep = sleep
         self._lanes: dict[Bucket, _Lane] = {
-            Bucket.ORDER: _Lane(SlidingWindow(order_rate, 1.0 + margin)),
-            Bucket.QUERY: _Lane(SlidingWindow(query_rate, 1.0 + margin)),
-            Bucket.USER_STREAM: _Lane(SlidingWindow(query_rate, 1.0 + margin)),
+            Bucket.ORDER: _Lane(SlidingWindow(order_rate, window + margin)),
+            Bucket.QUERY: _Lane(SlidingWindow(query_rate, window + margin)),
+            Bucket.USER_STREAM: _Lane(SlidingWindow(query_rate, window + margin)),
         }
         self._weights = (
             _Lane(SlidingWindow(weight_budget, weight_period + margin))
@@ -156,9 +122,13 @@ class RateLimiter:
         self._suspended: dict[Bucket, float] = {}
         self._banned_until = 0.0
         self.max_pause = max_pause
+        self.suspend_seconds = suspend_seconds
         self._paused: dict[Bucket, float] = {}
         #: Per bucket: (clock of the last throttle, its pause) to double repeated pauses.
         self._throttled: dict[Bucket, tuple[float, float]] = {}
+
+    def bind_key(self, api_key: str | None) -> None:
+        """Nothing to do: this limiter's budget is its own, whatever the key."""
 
     def window(self, bucket: Bucket) -> SlidingWindow | None:
         """The per-key window of ``bucket`` (None for PUBLIC, which is not charged per key)."""
@@ -166,8 +136,8 @@ class RateLimiter:
         return lane.window if lane is not None else None
 
     def suspend(self, bucket: Bucket, seconds: float | None = None) -> None:
-        """After a 429: refuse ``bucket`` for ``seconds`` (default one minute)."""
-        until = self._clock() + (DEFAULT_SUSPEND_SECONDS if seconds is None else seconds)
+        """After a 429: refuse ``bucket`` for ``seconds`` (default ``suspend_seconds``)."""
+        until = self._clock() + (self.suspend_seconds if seconds is None else seconds)
         self._suspended[bucket] = max(self._suspended.get(bucket, 0.0), until)
 
     def throttle(self, bucket: Bucket, seconds: float | None = None) -> float:
@@ -187,8 +157,13 @@ class RateLimiter:
         if seconds > self.max_pause:
             self.suspend(bucket, seconds)
         else:
-            self._paused[bucket] = max(self._paused.get(bucket, 0.0), now + seconds)
+            self.pause(bucket, seconds)
         return seconds
+
+    def pause(self, bucket: Bucket, seconds: float) -> None:
+        """Make callers of ``bucket`` wait ``seconds`` before their next grant (no doubling)."""
+        now = self._clock()
+        self._paused[bucket] = max(self._paused.get(bucket, 0.0), now + seconds)
 
     def _pause_left(self, bucket: Bucket, now: float) -> float:
         """Seconds until ``bucket``'s pause ends (0.0 when none is in force)."""
