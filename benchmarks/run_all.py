@@ -26,6 +26,7 @@ SCRIPTS = (
     "decode",
     "stream_throughput",
     "stream_memory",
+    "many_symbols",
     "shared_rate_limit",
     "relay",
 )

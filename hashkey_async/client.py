@@ -80,7 +80,7 @@ class HashKeyClient:
         self.subaccount = SubAccountResource(self._transport)
         self.wallet = WalletResource(self._transport)
         self.user_stream = UserStreamResource(self._transport)
-        self.stream = StreamManager(self.config, self.user_stream)
+        self.stream = StreamManager(self.config, self.user_stream, session=session)
         #: Order tracker (``tracking/tracker.py``); ``journal`` makes it crash-safe.
         self.orders = OrderTracker(
             self.spot,

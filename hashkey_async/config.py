@@ -169,6 +169,9 @@ class ClientConfig:
     reconnect_base_delay: float = 0.5
     #: Items a stream subscriber may hold before its policy applies (per-call ``queue_size``).
     stream_queue_size: int = 1024
+    #: Public streams one connection carries at most; more subscriptions open more connections
+    #: (shards), so a reconnect replays only one shard's share (docs/streams.md).
+    stream_max_per_connection: int = 50
     #: Seconds the cached exchangeInfo is trusted before an order refreshes it.
     rules_ttl: float = 300.0
     #: Most client order ids ``client.spot.in_doubt`` remembers before dropping the oldest.
@@ -215,6 +218,7 @@ _RANGES: Final[dict[str, _Range]] = {
     "reconnect_max_delay": _POSITIVE,
     "reconnect_base_delay": _POSITIVE,
     "stream_queue_size": _COUNT,
+    "stream_max_per_connection": _COUNT,
     "rules_ttl": _Range(0.0),
     "in_doubt_size": _COUNT,
 }
@@ -247,6 +251,7 @@ class ClientOptions(TypedDict, total=False):
     reconnect_max_delay: float
     reconnect_base_delay: float
     stream_queue_size: int
+    stream_max_per_connection: int
     rules_ttl: float
     in_doubt_size: int
     reconcile: ReconcilePolicy

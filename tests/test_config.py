@@ -42,6 +42,8 @@ BAD_VALUES: list[tuple[str, object, str]] = [
     ("reconnect_max_delay", 0, "> 0"),
     ("reconnect_base_delay", -0.5, "> 0"),
     ("stream_queue_size", 0, "an int >= 1"),
+    ("stream_max_per_connection", 0, "an int >= 1"),
+    ("stream_max_per_connection", 2.5, "an int >= 1"),
     ("rules_ttl", -1, ">= 0"),
     ("in_doubt_size", 0, "an int >= 1"),
 ]

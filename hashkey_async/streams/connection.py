@@ -92,6 +92,8 @@ class ConnectionStats:
     server_pings: int = 0
     watchdog_kills: int = 0
     last_drop_reason: str = ""
+    #: ``time.monotonic()`` of the last drop (orders the reasons of an endpoint's shards).
+    last_drop_at: float = 0.0
 
 
 class Channel(Protocol):
@@ -295,6 +297,7 @@ class Connection:
                     )
                     self.stats.drops += 1
                     self.stats.last_drop_reason = reason
+                    self.stats.last_drop_at = time.monotonic()
                     log.warning("stream %s dropped: %s", self.channel.name, reason)
                     self.channel.dropped(reason, server_closed)
                 if gap_started is None and not first:
@@ -393,7 +396,8 @@ class Connection:
         """Ping every interval (reference, "Heartbeat check"); declare the link dead when silent.
 
         Two rules: no frame at all for two ping intervals (``Liveness``), and, while the link
-        carries a topic with a known cadence, no data for its stall window (``DataWatch``).
+        carries a topic with a known cadence, no data for its stall window (``DataWatch``, which
+        arms on steady data after the replay went out).
         """
         interval = self._ping_interval
         stats = self.stats
@@ -408,6 +412,8 @@ class Connection:
             if liveness.is_dead(now):
                 return f"watchdog: no frame for {now - liveness.last_received:.2f}s"
             window = stall_window()
+            if self._proof_base is None:  # answers to the replay going out are no cadence
+                watch = DataWatch(now, _data_frames(stats))
             if watch.stalled(now, _data_frames(stats), window):
                 return f"watchdog: no data for {watch.silence(now):.2f}s (stall window {window}s)"
             if now >= next_ping:

@@ -15,6 +15,7 @@ __all__ = [
     "SAMPLES_PER_WINDOW",
     "STALL_FLOOR",
     "STALL_PERIODS",
+    "STEADY_SAMPLES",
     "DataWatch",
     "stall_window",
 ]
@@ -34,6 +35,9 @@ STALL_FLOOR: Final = 2.0
 STALL_PERIODS: Final = 4
 #: The heartbeat samples the data count this many times per stall window.
 SAMPLES_PER_WINDOW: Final = 8
+#: The rule arms once data moved in this many samples in a row, each within 3/8 of a window
+#: of the last (0.75 s for a 2 s window): the link proved it keeps a cadence the rule can hold.
+STEADY_SAMPLES: Final = 4
 
 
 def stall_window(periods: Iterable[float]) -> float | None:
@@ -51,17 +55,19 @@ def stall_window(periods: Iterable[float]) -> float | None:
 class DataWatch:
     """The stall rule of one link, fed samples of its data-frame count by the heartbeat.
 
-    The rule arms on the link's first data frame (a slow subscription answer is left to the
-    ping rule), and a sample taken late - the event loop was blocked, so the reader may not
-    have run either - is not evidence of silence: the next timely sample decides.
+    The rule arms only once the link showed steady data (``STEADY_SAMPLES``): a server or a
+    quiet market that pushes slower than the reference says never gets a link killed by it,
+    only by the ping rule. A sample taken late - the event loop was blocked, so the reader may
+    not have run either - is not evidence of silence: the next timely sample decides.
     """
 
-    __slots__ = ("_frames", "_progress_at", "_sampled_at", "armed")
+    __slots__ = ("_frames", "_progress_at", "_sampled_at", "_steady", "armed")
 
     def __init__(self, now: float, frames: int = 0) -> None:
         self._frames = frames
         self._progress_at = now
         self._sampled_at = now
+        self._steady = 0
         self.armed = False
 
     def silence(self, now: float) -> float:
@@ -73,9 +79,11 @@ class DataWatch:
         late = window is not None and now - self._sampled_at > 2 * window / SAMPLES_PER_WINDOW
         self._sampled_at = now
         if frames != self._frames:
+            steady = window is not None and now - self._progress_at <= 3 * window / 8
+            self._steady = self._steady + 1 if steady else 0
+            self.armed = self.armed or self._steady >= STEADY_SAMPLES
             self._frames = frames
             self._progress_at = now
-            self.armed = True
             return False
         if window is None or not self.armed or late:
             return False

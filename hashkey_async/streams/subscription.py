@@ -277,13 +277,17 @@ class Subscription(Generic[T]):
             self._state = "open"
             await self._attach(self.queue)
 
-    async def aclose(self) -> None:
+    async def close(self) -> None:
         """Unsubscribe now (idempotent)."""
         if self._state == "open":
             self._state = "closed"
             self.queue.end()
             await self._detach(self.queue)
         self._state = "closed"
+
+    async def aclose(self) -> None:
+        """Alias of ``close()`` (the async-generator spelling, as in httpx)."""
+        await self.close()
 
     async def __aenter__(self) -> Subscription[T]:
         self._managed = True
@@ -296,7 +300,7 @@ class Subscription(Generic[T]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.aclose()
+        await self.close()
 
     async def get(self) -> T:
         """The next item (subscribing first if needed)."""
@@ -317,4 +321,4 @@ class Subscription(Generic[T]):
                 yield item
         finally:
             if not self._managed:
-                await self.aclose()
+                await self.close()

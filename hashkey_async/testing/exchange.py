@@ -20,6 +20,7 @@ from .config import ExchangeConfig
 from .engine import Engine
 from .faults import CORRUPT_BODY, Faults
 from .feeds import MarketFeeds
+from .payload_faults import PayloadVariator
 from .rest.api import RestApi
 from .streams.hub import StreamHub
 
@@ -165,6 +166,13 @@ class OfflineExchange:
         """
         self.faults.corrupt_orders = count
         self.faults.corrupt_body = body
+
+    def vary_payloads(self, rate: float, seed: int = 0) -> PayloadVariator | None:
+        """Vary one non-identifying field of a ``rate`` share of answers and frames (seeded).
+
+        See ``Faults.vary_payloads``; ``rate=0`` switches it off.
+        """
+        return self.faults.vary_payloads(rate, seed)
 
     def rate_limit_storm(self, count: int) -> None:
         """Answer the next ``count`` signed requests with 429."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from .payload_faults import PayloadVariator
+
 __all__ = ["CORRUPT_BODY", "Faults"]
 
 #: Default body of a corrupted order answer: a 200 whose body is not JSON.
@@ -34,3 +36,12 @@ class Faults:
     rate_limit_storm: int = 0
     #: Milliseconds added to the exchange clock (server clock skew).
     clock_skew_ms: int = 0
+    #: Rewrites a share of REST answers and stream data frames (``vary_payloads``); None = off.
+    variator: PayloadVariator | None = None
+
+    def vary_payloads(self, rate: float, seed: int = 0) -> PayloadVariator | None:
+        """Vary one non-identifying field of a ``rate`` share of successful REST answers and
+        stream data frames, seeded by ``seed``; ``rate=0`` switches it off. Returns the
+        variator (its ``counts`` and ``recent`` say what was varied)."""
+        self.variator = PayloadVariator(rate, seed) if rate else None
+        return self.variator

@@ -28,7 +28,18 @@ import msgspec
 
 from ..decoding import struct_spec, tagged_classes
 
-__all__ = ["KINDS", "Kind", "Site", "Variation", "encode", "retyped", "sites", "variations", "vary"]
+__all__ = [
+    "KINDS",
+    "Kind",
+    "Site",
+    "Variation",
+    "apply",
+    "encode",
+    "retyped",
+    "sites",
+    "variations",
+    "vary",
+]
 
 Kind = Literal["empty", "null", "retype", "missing"]
 #: Every kind of variation, in the order ``variations`` yields them per field.
@@ -233,3 +244,13 @@ def _apply(payload: Any, site: Site, kind: Kind, new: Any) -> Any:
     else:
         parent[site.path[-1]] = new
     return out
+
+
+def apply(payload: Any, site: Site, kind: Kind) -> Variation | None:
+    """``payload`` (copied) with the one field ``site`` varied by ``kind``; None if that is a no-op.
+
+    For callers that pick the site themselves (the offline exchange's ``vary_payloads`` fault
+    never varies identifying fields or the objects holding them).
+    """
+    new = _new_value(site, kind)
+    return None if new is _SKIP else Variation(site, kind, _apply(payload, site, kind, new))

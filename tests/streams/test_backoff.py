@@ -69,27 +69,53 @@ def test_stall_window_from_cadences() -> None:
     assert stall_window([1.0]) == 4.0  # four missed pushes of a slow topic
 
 
-def test_data_watch_arms_on_data_and_fires_after_the_window() -> None:
+def _steady(watch: DataWatch, start: float, frames: int, until: float) -> tuple[float, int]:
+    """Samples every 0.25 s with data moving each time, after ``start`` up to ``until``."""
+    t = start
+    while t < until:
+        t += 0.25
+        frames += 1
+        assert not watch.stalled(t, frames, 2.0)
+    return t, frames
+
+
+def test_data_watch_arms_on_steady_data_and_fires_after_the_window() -> None:
     watch = DataWatch(now=0.0, frames=0)
-    step = 0.25
-    assert not any(watch.stalled(t * step, 0, 2.0) for t in range(1, 20))  # not armed yet
-    assert not watch.stalled(5.0, 3, 2.0)  # data: armed, progress at 5.0
-    assert not watch.stalled(5.25, 3, None)  # no cadenced topic any more: never stalled
-    t = 5.25
-    while not watch.stalled(t, 3, 2.0):
-        t += step
+    assert not any(watch.stalled(t * 0.25, 0, 2.0) for t in range(1, 20))  # no data: not armed
+    watch = DataWatch(now=0.0, frames=0)
+    t, frames = _steady(watch, 0.0, 0, 0.75)
+    assert not watch.armed  # three steady samples ...
+    t, frames = _steady(watch, t, frames, 1.0)
+    assert watch.armed  # ... the fourth arms it
+    assert not watch.stalled(t + 5.0, frames, None)  # no cadenced topic any more: never stalled
+    watch = DataWatch(now=0.0, frames=0)
+    t, frames = _steady(watch, 0.0, 0, 1.0)
+    while not watch.stalled(t, frames, 2.0):
+        t += 0.25
         assert t < 10
-    assert t == pytest.approx(7.0) and watch.silence(t) == pytest.approx(2.0)
+    assert t == pytest.approx(3.0) and watch.silence(t) == pytest.approx(2.0)
+
+
+def test_data_watch_never_arms_for_a_server_slower_than_its_cadence() -> None:
+    watch = DataWatch(now=0.0, frames=0)
+    t, frames = 0.0, 0
+    for n in range(1, 41):  # a push every second: never two within 0.75 s
+        t = n * 0.25
+        frames += n % 4 == 0
+        assert not watch.stalled(t, frames, 2.0)
+    assert not watch.armed
+    assert not watch.stalled(t + 0.25, frames, 2.0)
+    assert not watch.stalled(t + 0.5, frames, 2.0)  # silence is left to the ping rule
 
 
 def test_data_watch_ignores_a_late_sample() -> None:
     watch = DataWatch(now=0.0, frames=0)
-    assert not watch.stalled(0.25, 1, 2.0)
+    t, frames = _steady(watch, 0.0, 0, 1.0)
     # The event loop was blocked for 5 s: the reader may not have run, so no verdict yet ...
-    assert not watch.stalled(5.25, 1, 2.0)
+    assert not watch.stalled(t + 5.0, frames, 2.0)
     # ... the next timely sample decides (still no data: stalled).
-    assert watch.stalled(5.5, 1, 2.0)
+    assert watch.stalled(t + 5.25, frames, 2.0)
     again = DataWatch(now=0.0, frames=0)
-    assert not again.stalled(0.25, 1, 2.0)
-    assert not again.stalled(5.25, 1, 2.0)
-    assert not again.stalled(5.5, 7, 2.0)  # the reader caught up: alive
+    t, frames = _steady(again, 0.0, 0, 1.0)
+    assert not again.stalled(t + 5.0, frames, 2.0)
+    assert not again.stalled(t + 5.25, frames + 7, 2.0)  # the reader caught up: alive

@@ -84,7 +84,7 @@ async def test_v1_formats_kline_topic_and_array_data(
             got = [(await trades.get()).id for _ in range(3)]
         assert candle.close == Decimal("88888.01") and candle.close_time == 0
         assert got == [1, 2, 3]
-        await klines.aclose()
+        await klines.close()
         await server.wait_until(lambda: len(conn.subs()) == 3)
         assert conn.subs()[-1] == {
             "symbol": "BTCUSDT",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
+import aiohttp
 import pytest
 
 from hashkey_async import (
@@ -262,7 +264,8 @@ async def test_cadence_stall_is_detected_in_seconds_with_the_default_ping_interv
     loop = asyncio.get_running_loop()
     async with client, client.stream.depth("BTCUSDT") as books:
         async with asyncio.timeout(3):
-            await books.get()
+            first = await books.get()
+            await _book_after(books, first.time + 1500)  # the link showed a steady cadence
         ex.stall()
         stalled_at = loop.time()
         await states.reach("public-v2", RECONNECTING)
@@ -275,7 +278,7 @@ async def test_cadence_stall_is_detected_in_seconds_with_the_default_ping_interv
         async with asyncio.timeout(3):
             await _book_after(books, ended_ms)
         assert loop.time() - ended_at < 2.0
-        assert stats.reconnects == 1
+        assert client.stream.stats["public-v2"].reconnects == 1
 
 
 async def test_repeated_drops_heal_in_seconds_each_time(ex: OfflineExchange) -> None:
@@ -346,3 +349,61 @@ async def test_queued_or_suspended_queries_never_keep_the_private_stream_down() 
             async with asyncio.timeout(3):
                 event = await events.get()
             assert isinstance(event, ExecutionReport) and event.order_id == report.order_id
+
+
+# --- sharding and the session -------------------------------------------------------------
+
+SYMBOLS = tuple(f"C{i}USDT" for i in range(6))
+
+
+async def test_subscriptions_spread_over_shards_and_a_drop_touches_only_its_share() -> None:
+    async with OfflineExchange(symbols=SYMBOLS, market_interval=0.05) as ex:
+        client = ex.client(ws_ping_interval=1.0, query_rate=1000, stream_max_per_connection=2)
+        states = States(client)
+        async with client, contextlib.AsyncExitStack() as stack:
+            books = [await stack.enter_async_context(client.stream.depth(s)) for s in SYMBOLS]
+            async with asyncio.timeout(3):
+                for sub in books:
+                    await sub.get()
+            assert client.stream.connections("public-v2") == 3
+            before = ex.hub.connections("v2")
+            assert len(before) == 3 and client.stream.state("public-v2") is OPEN
+            # The oldest connection carries the first two symbols; drop only it.
+            assert await ex.drop_connections("v2", count=1) == 1
+            await states.reach("public-v2", RECONNECTING, OPEN)
+            after = ex.hub.connections("v2")
+            assert after[:2] == before[1:] and len(after) == 3  # the other two never dropped
+            dropped_ms = ex.now_ms()
+            async with asyncio.timeout(3):
+                for sub in books:  # every symbol flows again, the dropped share included
+                    await _book_after(sub, dropped_ms)
+            stats = client.stream.stats["public-v2"]
+            assert stats.drops == 1 and stats.reconnects == 1 and stats.connects == 3
+            # Leaving empties a shard: it closes; a new subscription fills the room it left.
+            await books[0].close()
+            await books[1].close()
+            assert client.stream.connections("public-v2") == 2
+            extra = await stack.enter_async_context(client.stream.trades(SYMBOLS[0]))
+            assert client.stream.connections("public-v2") == 3
+            async with asyncio.timeout(3):
+                await extra.get()
+        assert client.stream.stats["public-v2"].connects == 4  # kept across closed shards
+
+
+async def test_a_session_passed_to_the_client_serves_the_streams(ex: OfflineExchange) -> None:
+    seen: list[str] = []
+
+    async def on_request_start(
+        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams
+    ) -> None:
+        seen.append(params.url.path)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_request_start)
+    async with aiohttp.ClientSession(trace_configs=[trace]) as session:
+        client = ex.client(session=session, ws_ping_interval=1.0, query_rate=1000)
+        async with client, client.stream.depth("BTCUSDT") as books:
+            async with asyncio.timeout(3):
+                await books.get()
+        assert "/quote/ws/v2" in seen
+        assert not session.closed  # the caller's session outlives the client

@@ -27,6 +27,7 @@ from ..engine import Engine
 from ..errors import EngineError
 from ..faults import Faults
 from ..feeds import MarketFeeds
+from ..variations import encode
 from .account import AccountSection
 from .call import Call, Handler, check_timestamp, strip_signature
 from .gate import LIMIT_CODES, RateGate, RateVerdict
@@ -38,6 +39,7 @@ from .wallet import WalletSection
 
 __all__ = ["RestApi"]
 
+_JSON: Final = "application/json"
 #: Headers that may carry the API key, tried in this order.
 KEY_HEADERS: Final = (API_KEY_HEADER, "X-APIKEY")
 _SECTIONS: Final = (
@@ -124,7 +126,12 @@ class RestApi:
             answer = handler(call)
             if order_call and faults.corrupt_orders > 0:
                 faults.corrupt_orders -= 1
-                return web.Response(body=faults.corrupt_body, content_type="application/json")
+                return web.Response(body=faults.corrupt_body, content_type=_JSON)
+            variator = faults.variator
+            if variator is not None:
+                variation = variator.vary("rest", answer, endpoint.model)
+                if variation is not None:
+                    return web.Response(body=encode(variation.payload), content_type=_JSON)
             return web.json_response(answer)
         except EngineError as exc:
             return _error(exc.status, exc.code, exc.msg, exc.retry_after)

@@ -25,6 +25,7 @@ from ..events import EngineEvent, private_event
 from ..faults import Faults
 from ..feeds import MarketFeeds
 from ..listen_keys import ListenKeys
+from ..payload_faults import PRIVATE_FRAME, PUBLIC_FRAME
 from .protocol import (
     DEPTH_MAX,
     V1_CADENCE,
@@ -292,7 +293,13 @@ class StreamHub:
 
     def _on_private_event(self, api_key: str, event: EngineEvent) -> None:
         """Send one engine event, as a one-element array frame, to the key's private streams."""
-        frame = encode_frame([private_event(event)])
+        payload = [private_event(event)]
+        variator = self.faults.variator
+        if variator is not None:
+            variation = variator.vary("private", payload, PRIVATE_FRAME)
+            if variation is not None:
+                payload = variation.payload
+        frame = encode_frame(payload)
         for conn in list(self._conns.values()):
             if conn.kind == "private" and conn.api_key == api_key:
                 self._enqueue(conn, frame)
@@ -318,6 +325,11 @@ class StreamHub:
             await asyncio.sleep(max(0.0, deadline - loop.time()))
 
     def _send(self, conn: _Conn, sub: TopicSubscription, frame: dict[str, Any]) -> None:
+        variator = self.faults.variator
+        if variator is not None:
+            variation = variator.vary(sub.version, frame, PUBLIC_FRAME[sub.version])
+            if variation is not None:
+                frame = variation.payload
         self._enqueue(conn, encode_frame(frame, binary=sub.binary))
 
     def _data(self, sub: TopicSubscription, now_ms: int) -> dict[str, Any]:

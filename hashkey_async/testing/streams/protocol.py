@@ -73,7 +73,8 @@ ERR_BAD_REQUEST: Final = "-100001"
 ERR_BAD_SYMBOL: Final = "-100010"
 ERR_BAD_TOPIC: Final = "-100011"
 
-_encoder = msgspec.json.Encoder()
+#: Decimals (only in varied frames, see ``payload_faults``) are written as the numbers they hold.
+_encoder = msgspec.json.Encoder(decimal_format="number")
 _decoder = msgspec.json.Decoder()
 
 
