@@ -184,7 +184,12 @@ class StreamManager:
 
     def subscribers(self) -> list[SubscriberQueue[Any]]:
         """Every live subscriber's queue, public then private (``client.stats()`` reads them)."""
-        queues = [q for channel, _ in self._public.values() for q in channel.registry.queues()]
+        queues = [
+            q
+            for shards in self._public.values()
+            for shard in shards.shards
+            for q in shard.channel.registry.queues()
+        ]
         if self._private is not None:
             queues.extend(self._private[0].queues)
         return queues
