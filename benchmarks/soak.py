@@ -27,6 +27,7 @@ import contextlib
 import multiprocessing
 import random
 import statistics
+import sys
 import time
 from collections import Counter
 from decimal import Decimal
@@ -197,6 +198,8 @@ class Bot:
         #: The tracker reader's view: the last ``client.orders.updates()`` state of each order.
         self.tracked: dict[str, tuple[str, bool]] = {}
         self.acked: set[str] = set()
+        #: What the oracle found wrong in the tracker reader's view (printed to stderr).
+        self.unknown: set[str] = set()
         self.unknown_outcomes = 0
         self.errors: Counter[str] = Counter()
         self._n = 0
@@ -331,6 +334,7 @@ def rss_mb() -> float:
 
 def judge(records: list[tuple[str, str, str]], bot: Bot) -> dict[str, int]:
     """The oracle: the exchange's orders against the tracker's and the raw reader's views."""
+    bot.unknown.clear()
     by_cid = Counter(cid for cid, _, _ in records)
     final = {cid: status for cid, status, _ in records}
     lost = sum(1 for cid in final if cid not in bot.tracked)
@@ -341,12 +345,14 @@ def judge(records: list[tuple[str, str, str]], bot: Bot) -> dict[str, int]:
         if cid in final:
             if tracked is None or tracked[0] != final[cid]:
                 unknown_tracker += 1
+                bot.unknown.add(f"{cid}:{tracked}!={final[cid]}")
             if cid not in bot.raw or bot.raw[cid][1] != final[cid]:
                 unknown_raw += 1
             if cid not in bot.raw_rest or bot.raw_rest[cid][1] != final[cid]:
                 unknown_raw_rest += 1
         elif tracked is None or tracked[0] == "None" or tracked[1]:
             unknown_tracker += 1  # never placed, and the tracker cannot say so
+            bot.unknown.add(f"{cid}:{tracked}!=absent")
     return {
         "orders_placed": len(final),
         "intents": len(bot.intents),
@@ -406,6 +412,8 @@ async def run(minutes: float, seed: int) -> dict[str, Any]:
             records, emitted = await ex.call("records")
             result = judge(records, bot)
         settle = time.monotonic() - settle_start
+        if bot.unknown:
+            print("unknown to the tracker reader:", sorted(bot.unknown)[:20], file=sys.stderr)
         health.close()
     finally:
         for task in tasks:

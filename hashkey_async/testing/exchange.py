@@ -148,6 +148,27 @@ class OfflineExchange:
         """Abort the oldest ``count`` (default all) matching WebSockets, no close frame; returns how many."""
         return await self.hub.drop(which, count=count)
 
+    async def close_connections(
+        self,
+        which: Literal["all", "public", "private", "v1", "v2"] = "all",
+        *,
+        code: int = 1000,
+        count: int | None = None,
+    ) -> int:
+        """Close the oldest ``count`` (default all) matching WebSockets with ``code``; how many."""
+        return await self.hub.close_connections(which, code, count=count)
+
+    def reject_upgrades(self, count: int, *, status: int = 503) -> None:
+        """Refuse the next ``count`` WebSocket upgrades with HTTP ``status`` (no upgrade)."""
+        self.faults.reject_upgrades = count
+        self.faults.reject_status = status
+
+    def subscriptions(
+        self, which: Literal["all", "public", "private", "v1", "v2"] = "all"
+    ) -> list[list[tuple[str, str, str]]]:
+        """(topic, symbol, kline interval or "") held per open connection, oldest first."""
+        return self.hub.subscriptions(which)
+
     def stall(self, on: bool = True) -> None:
         """Stop (or resume) sending frames and answering pings on every stream."""
         self.faults.stalled = on

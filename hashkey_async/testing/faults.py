@@ -34,6 +34,9 @@ class Faults:
     #: Answer the next N signed requests with 429 whatever the buckets say (these 429s
     #: do not count towards the 418 ban).
     rate_limit_storm: int = 0
+    #: Refuse the next N WebSocket upgrades (any stream) with HTTP ``reject_status``.
+    reject_upgrades: int = 0
+    reject_status: int = 503
     #: Milliseconds added to the exchange clock (server clock skew).
     clock_skew_ms: int = 0
     #: Rewrites a share of REST answers and stream data frames (``vary_payloads``); None = off.

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, Any, Final
 
+from ..enums import KLINE_INTERVALS
 from .config import ExchangeConfig
 from .errors import EngineError
 from .formatting import fmt
@@ -31,14 +32,14 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 __all__ = [
-    "KLINE_INTERVALS",
+    "INTERVAL_MS",
     "FeedTick",
     "MarketFeeds",
     "PublicTrade",
 ]
 
-#: Reference, "Get Kline": interval name -> milliseconds (1M is a calendar month).
-KLINE_INTERVALS: Final = {
+#: Length of each of ``enums.KLINE_INTERVALS`` in milliseconds (1M is a calendar month: 0).
+INTERVAL_MS: Final = {
     "1m": 60_000,
     "3m": 180_000,
     "5m": 300_000,
@@ -449,7 +450,7 @@ def _bucket(interval: str, ms: int) -> int:
     if interval == "1M":
         day = datetime.fromtimestamp(ms / 1000, tz=UTC)
         return int(datetime(day.year, day.month, 1, tzinfo=UTC).timestamp() * 1000)
-    size = KLINE_INTERVALS[interval]
+    size = INTERVAL_MS[interval]
     if interval == "1w":
         return ms - (ms - _THURSDAY_OFFSET_MS) % size
     return ms - ms % size
@@ -461,4 +462,4 @@ def _next_bucket(interval: str, open_ms: int) -> int:
         day = datetime.fromtimestamp(open_ms / 1000, tz=UTC)
         year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
         return int(datetime(year, month, 1, tzinfo=UTC).timestamp() * 1000)
-    return open_ms + KLINE_INTERVALS[interval]
+    return open_ms + INTERVAL_MS[interval]

@@ -288,8 +288,12 @@ class OrderTracker:
             self._publish(order, journal=False)
 
     def answered(self, order: Order) -> None:
-        """The exchange answered with the order's state."""
+        """The exchange answered with the order's state (one without a status: look it up)."""
         self._publish(self._ledger.on_rest(order))
+        cid = order.client_order_id
+        if order.status is None and cid and cid in self._ledger and self._wake is not None:
+            self._verify.add(cid)
+            self._schedule(cid, 0.0)
 
     def refused(self, client_order_id: str, error: HashKeyError) -> None:
         """The exchange refused the create: the order was not placed."""
@@ -308,6 +312,8 @@ class OrderTracker:
     def _publish(self, order: TrackedOrder | None, *, journal: bool = True) -> None:
         if order is None:
             return
+        if order.status is not None:  # settled: no longer in doubt for client.spot either
+            self._spot.in_doubt.discard(order.client_order_id)
         if journal and self._journal is not None:
             self._journal.record(order)
         for consumer in self._consumers:
@@ -422,16 +428,20 @@ class OrderTracker:
         except RateLimitError:
             raise
         except HashKeyError as exc:
-            attempt = self._attempts.get(cid, 0) + 1
-            self._attempts[cid] = attempt
-            delay = min(_RETRY_CAP, _RETRY_BASE * 2 ** (attempt - 1))
-            log.info(
-                "orders: lookup of %s failed (%s); again in %.1f s", cid, type(exc).__name__, delay
-            )
-            self._lookups[cid] = time.monotonic() + delay
+            self._retry(cid, type(exc).__name__)
             return
         self._publish(self._ledger.on_rest(order))
+        if order.status is None:  # the answer blanked the status: ask again later
+            self._retry(cid, "no status")
+            return
         self._settled(cid)
+
+    def _retry(self, cid: str, why: str) -> None:
+        attempt = self._attempts.get(cid, 0) + 1
+        self._attempts[cid] = attempt
+        delay = min(_RETRY_CAP, _RETRY_BASE * 2 ** (attempt - 1))
+        log.info("orders: lookup of %s failed (%s); again in %.1f s", cid, why, delay)
+        self._lookups[cid] = time.monotonic() + delay
 
     def _not_found(self, cid: str, current: TrackedOrder) -> None:
         if current.placed:
@@ -448,6 +458,9 @@ class OrderTracker:
         self._settled(cid)
 
     def _settled(self, cid: str) -> None:
+        current = self._ledger.get(cid)
+        if current is not None and current.status is not None:
+            self._spot.in_doubt.discard(cid)
         self._lookups.pop(cid, None)
         self._attempts.pop(cid, None)
         self._verify.discard(cid)

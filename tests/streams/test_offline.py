@@ -183,7 +183,7 @@ async def test_keepalive_schedule_extends_the_key_at_the_exchange() -> None:
     ttl = 0.6
     # Heartbeats far slower than the TTL: a loaded machine must not trip either side's
     # liveness check, which would reconnect and hide what this test looks at.
-    settings = {**FAST, "private_ping_interval": 0.5, "listen_key_ttl": ttl, "query_rate": 1000}
+    settings = {**FAST, "private_ping_interval": 1.0, "listen_key_ttl": ttl, "query_rate": 1000}
     async with OfflineExchange(**settings) as ex:
         options: dict[str, Any] = {
             "ws_ping_interval": 1.0,

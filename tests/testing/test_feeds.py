@@ -8,12 +8,13 @@ from decimal import Decimal
 import msgspec
 import pytest
 
+from hashkey_async.enums import KLINE_INTERVALS
 from hashkey_async.models import market
 from hashkey_async.testing.book import EngineOrderRequest
 from hashkey_async.testing.config import ExchangeConfig
 from hashkey_async.testing.engine import Engine
 from hashkey_async.testing.errors import EngineError
-from hashkey_async.testing.feeds import KLINE_INTERVALS, MarketFeeds
+from hashkey_async.testing.feeds import INTERVAL_MS, MarketFeeds
 
 MINUTE = 60_000
 T0 = 1_800_000_000_000  # a whole minute: 2027-01-15T08:00:00Z
@@ -131,7 +132,7 @@ def test_klines_aggregate_trades_per_bar_and_fill_quiet_bars() -> None:
     assert len(decoded) == 8
 
 
-@pytest.mark.parametrize("interval", list(KLINE_INTERVALS))
+@pytest.mark.parametrize("interval", sorted(KLINE_INTERVALS))
 def test_every_reference_interval_is_served(interval: str) -> None:
     feeds, _ = make()
     feeds.step(T0)
@@ -189,3 +190,7 @@ def test_unknown_symbol_and_interval_use_reference_codes() -> None:
     with pytest.raises(EngineError) as info:
         feeds.klines("BTCUSDT", "7m")
     assert info.value.code == "-1130"
+
+
+def test_every_kline_interval_of_the_sdk_has_a_length() -> None:
+    assert set(INTERVAL_MS) == KLINE_INTERVALS

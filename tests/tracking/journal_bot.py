@@ -25,8 +25,9 @@ async def main(mode: str, rest_url: str, stream_url: str, journal: str, cid: str
         recv_window=1000,
         ws_ping_interval=1.0,
     )
-    async with client:  # with a journal: recover and reconcile before the block runs
+    async with asyncio.timeout(120), client:  # never outlive a failed test for long
         if mode == "place":
+            # With a journal, entering the client recovered and reconciled before this line.
             print("sending", flush=True)
             await client.spot.create_order(
                 "BTCUSDT", "BUY", "LIMIT", quantity="0.001", price="1000", client_order_id=cid

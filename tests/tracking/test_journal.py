@@ -127,6 +127,8 @@ WRITER = textwrap.dedent(
                               price=Decimal("1.5"), updated_at=i) for j in range(50)]
         store.write(batch)
         i += 1
+        if i == 20:
+            print("busy", flush=True)  # and it goes on writing until killed
     """
 )
 
@@ -139,10 +141,12 @@ async def test_the_journal_survives_a_kill_in_the_middle_of_writes(tmp_path: Pat
             sys.executable, "-c", WRITER, str(path), stdout=asyncio.subprocess.PIPE
         )
         assert proc.stdout is not None
-        async with asyncio.timeout(25):
-            assert await proc.stdout.readline() == b"open\n"
-            await asyncio.sleep(0.3)  # let it write; the kill lands inside some transaction
-            proc.send_signal(signal.SIGKILL)
+        try:
+            async with asyncio.timeout(25):
+                assert await proc.stdout.readline() == b"open\n"
+                assert await proc.stdout.readline() == b"busy\n"
+        finally:
+            proc.send_signal(signal.SIGKILL)  # lands inside some write: it never stops writing
             await proc.wait()
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -190,7 +194,7 @@ async def run_bot(
     )
 
 
-@pytest.mark.timeout(90)  # two interpreter start-ups on a loaded 2-core machine
+@pytest.mark.timeout(200)  # two interpreter start-ups on a loaded 2-core machine (5 s when idle)
 @pytest.mark.parametrize("after_effect", [True, False], ids=["took-effect", "no-effect"])
 async def test_a_bot_killed_between_send_and_answer_knows_its_order_after_restart(
     tmp_path: Path, after_effect: bool
@@ -199,11 +203,31 @@ async def test_a_bot_killed_between_send_and_answer_knows_its_order_after_restar
     ex = OfflineExchange(market_interval=0.05)
     ex.app.middlewares.append(holding(arrived, release))
     journal, cid = tmp_path / "orders.db", "bot-order-1"
+    bots: list[asyncio.subprocess.Process] = []
+    try:
+        await _kill_and_recover(ex, journal, cid, after_effect, arrived, release, bots)
+    finally:
+        for proc in bots:  # a failed run leaves no bot behind
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+
+
+async def _kill_and_recover(
+    ex: OfflineExchange,
+    journal: Path,
+    cid: str,
+    after_effect: bool,
+    arrived: asyncio.Event,
+    release: asyncio.Event,
+    bots: list[asyncio.subprocess.Process],
+) -> None:
     async with ex:
         ex.fail_next_orders(1, after_effect=after_effect)  # what the exchange did before the kill
         bot = await run_bot("place", ex, journal, cid)
+        bots.append(bot)
         assert bot.stdout is not None
-        async with asyncio.timeout(40):
+        async with asyncio.timeout(80):
             assert await bot.stdout.readline() == b"sending\n"
             await arrived.wait()  # the request is at the exchange, its answer held
         bot.send_signal(signal.SIGKILL)
@@ -213,8 +237,9 @@ async def test_a_bot_killed_between_send_and_answer_knows_its_order_after_restar
         assert len(on_exchange) == (1 if after_effect else 0)
 
         again = await run_bot("recover", ex, journal, cid)
+        bots.append(again)
         assert again.stdout is not None
-        async with asyncio.timeout(40):
+        async with asyncio.timeout(80):
             line = await again.stdout.readline()
             assert await again.wait() == 0
         tracked = msgspec.json.decode(line, type=TrackedOrder)

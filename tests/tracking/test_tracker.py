@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import pytest
 
 from hashkey_async import (
@@ -144,6 +145,7 @@ async def test_an_in_doubt_create_is_looked_up_and_found(
     tracked = client.orders.get(cid)
     assert tracked is not None and not tracked.in_doubt and tracked.placed
     assert len(exchange_orders(ex, cid)) == 1
+    assert cid not in client.spot.in_doubt  # settled by the tracker
 
 
 async def test_an_in_doubt_create_that_never_landed_is_declared_absent(ex: OfflineExchange) -> None:
@@ -224,3 +226,44 @@ async def test_a_closed_tracker_does_not_start(client: HashKeyClient) -> None:
 
 def test_money_stays_exact() -> None:
     assert isinstance(TrackedOrder(client_order_id="x", symbol="S").executed_qty, Decimal)
+
+
+async def test_a_large_gap_is_reconciled_with_list_queries_not_a_burst_of_lookups() -> None:
+    # Orders are placed fast (the exchange allows 100/s); queries stay at the reference's 2/s.
+    async with OfflineExchange(**FAST, order_rate=100) as ex, make_client(ex) as client:
+        await _large_gap(ex, client)
+
+
+async def _large_gap(ex: OfflineExchange, client: HashKeyClient) -> None:
+    watch = Watch(client)
+    await client.orders.start()
+    cids = [
+        (await client.spot.create_order("BTCUSDT", "BUY", "LIMIT", **RESTING)).client_order_id
+        for _ in range(20)
+    ]
+    await watch.until(lambda: all(OrderStatus.NEW in watch.states(c) for c in cids))
+    ex.stall()
+    ex.engine.cancel_many(ex.engine.users[ex.api_key], ex.now_ms(), "BTCUSDT")
+    ex.stall(False)
+    await ex.drop_connections("private")
+    await watch.until(lambda: all(OrderStatus.CANCELED in watch.states(c) for c in cids))
+    assert client.orders.stats["lookups"] == 0  # one open-orders + one traded-orders query
+    assert client.orders.stats["rate_limited"] == 0
+
+
+async def test_an_answer_without_a_status_is_checked_by_a_lookup(
+    ex: OfflineExchange, client: HashKeyClient
+) -> None:
+    watch = Watch(client)
+    await client.orders.start()
+    placed = await client.spot.create_order("BTCUSDT", "BUY", "LIMIT", **RESTING)
+    cid = placed.client_order_id
+    assert cid is not None
+    await watch.until(lambda: OrderStatus.NEW in watch.states(cid))
+    ex.stall()  # the cancel's event is lost; its answer (below) comes with the status blanked
+    user = ex.engine.users[ex.api_key]
+    ex.engine.cancel(user, ex.engine.find_order(user, client_order_id=cid), ex.now_ms())
+    ex.stall(False)
+    client.orders.answered(msgspec.structs.replace(placed, status=None))
+    await watch.until(lambda: OrderStatus.CANCELED in watch.states(cid))
+    assert client.orders.stats["lookups"] >= 1

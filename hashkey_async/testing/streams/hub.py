@@ -142,6 +142,10 @@ class StreamHub:
         """Ids of the open connections ``which`` names, oldest first."""
         return [c.id for c in self._conns.values() if c.matches(which)]
 
+    def subscriptions(self, which: Which = "all") -> list[list[SubKey]]:
+        """The topics each open connection ``which`` names holds, oldest connection first."""
+        return [list(c.subs) for c in self._conns.values() if c.matches(which)]
+
     async def start(self) -> None:
         """Start the market task: step the feeds every ``market_interval`` and push frames."""
         self._market = asyncio.create_task(self._run_market(), name="offline-market")
@@ -168,6 +172,12 @@ class StreamHub:
         victims = [c for c in self._conns.values() if c.matches(which)][:count]
         for conn in victims:
             self._abort(conn)
+        return len(victims)
+
+    async def close_connections(self, which: Which, code: int, *, count: int | None = None) -> int:
+        """Close the oldest ``count`` (default all) connections with a close frame and ``code``."""
+        victims = [c for c in self._conns.values() if c.matches(which)][:count]
+        await asyncio.gather(*(self._close(c, code=code, reason="closed by test") for c in victims))
         return len(victims)
 
     async def send_raw(self, frame: str | bytes, which: Which) -> int:
@@ -197,7 +207,10 @@ class StreamHub:
 
     async def _serve(
         self, request: web.Request, kind: Kind, *, listen_key: str = "", api_key: str = ""
-    ) -> web.WebSocketResponse:
+    ) -> web.StreamResponse:
+        if self.faults.reject_upgrades > 0:  # a handshake failure: no upgrade
+            self.faults.reject_upgrades -= 1
+            return web.Response(status=self.faults.reject_status, text="upgrade refused")
         ws = web.WebSocketResponse(autoping=False, timeout=CLOSE_TIMEOUT, max_msg_size=1 << 20)
         await ws.prepare(request)
         conn = _Conn(kind, request, ws, listen_key=listen_key, api_key=api_key)

@@ -21,7 +21,8 @@ from typing import Any, Final, Literal, cast
 
 import msgspec
 
-from ..feeds import KLINE_INTERVALS, PublicTrade
+from ...enums import KLINE_INTERVALS
+from ..feeds import PublicTrade
 from ..formatting import fmt
 from ..payloads import EXCHANGE_ID
 
