@@ -200,3 +200,13 @@ def test_a_cycle_is_reported_even_within_one_layer() -> None:
     ]
     assert cycles({"hashkey_async.x": {"hashkey_async.x"}}) == [["hashkey_async.x"]]
     assert cycles({"hashkey_async.x": {"hashkey_async.y"}, "hashkey_async.y": set()}) == []
+
+
+def test_no_module_over_500_lines() -> None:
+    """One module per concern: a module past ~500 lines is doing two jobs."""
+    long = {
+        name: lines
+        for name, path in modules().items()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 500
+    }
+    assert long == {}
