@@ -201,7 +201,12 @@ class RedisStreams:
         position: bytes | None = None
         check_trim = self.name is not None
         saved: bytes | None = None
+        task = asyncio.current_task()
+        assert task is not None
         while not queue.ended:
+            if task.cancelling():
+                # redis-py can swallow a cancellation that lands inside a blocking read
+                raise asyncio.CancelledError
             try:
                 if position is None:
                     position = await self._start(topic, key, latest)
@@ -238,10 +243,10 @@ class RedisStreams:
             return
         self._closed = True
         for queue, (topic, task) in list(self._readers.items()):
+            queue.end()  # the reader stops even if its cancellation is swallowed
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             await self._save(topic, queue)
-            queue.end()
         self._readers.clear()
         if self._owns_redis:
             await self._redis.aclose()

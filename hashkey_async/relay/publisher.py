@@ -74,8 +74,13 @@ class _Feed:
 async def _pump(redis: Redis, feed: _Feed, maxlen: int) -> None:
     """Append every message of ``feed`` (outage markers first) until cancelled."""
     sub = feed.subscription
+    task = asyncio.current_task()
+    assert task is not None
     async with sub:
         while True:
+            if task.cancelling():
+                # redis-py can swallow a cancellation that lands inside a pipeline call
+                raise asyncio.CancelledError
             try:
                 batch = [await sub.get()]
             except StreamOverflowError as exc:

@@ -89,8 +89,11 @@ async def test_waiters_take_turns_no_process_starves(redis_server: RedisServer) 
     for limiter in limiters:
         await limiter.aclose()
     counts = Counter(order[:15])
-    # Each of three always-hungry callers gets its turn: none below a quarter of the grants.
-    assert min(counts[n] for n in range(3)) >= 4, order
+    # Each of three always-hungry callers gets its turn in every window once it waits (the
+    # first window is granted before anyone queues, in whatever order the callers arrive):
+    # nobody starves, nobody is far behind.
+    assert min(counts[n] for n in range(3)) >= 3, order
+    assert all(n in order[4:8] for n in range(3)), order  # the second window: one each at least
 
 
 async def test_a_suspension_in_one_process_stops_every_process(redis_server: RedisServer) -> None:

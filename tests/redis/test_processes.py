@@ -96,9 +96,10 @@ async def test_four_processes_never_exceed_the_limit(
         results = await workers.results()
     assert [r["server_429"] for r in results] == [[]] * 4
     counts = [len(r["accepted"]) for r in results]
-    # ~10/s for ~2.5 s minus start-up skew; every process gets a fair part of it.
+    # ~10/s for ~2.5 s (three windows); no process starves: each gets a turn in every window
+    # it waits through (how many more depends on how fast it comes back for the next one).
     assert sum(counts) >= 15, counts
-    assert min(counts) >= sum(counts) // 8, counts
+    assert min(counts) >= 2, counts
 
 
 async def test_a_429_in_one_process_suspends_all(
