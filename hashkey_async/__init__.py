@@ -115,6 +115,13 @@ from .rest.mock_transport import MockHandler, MockRequest, MockResponse, MockTra
 from .rest.reconcile import InDoubtOrders
 from .rest.spot import RulesMode
 from .rules import RulesBook, SymbolRules
+from .stats import (
+    ClientStats,
+    ConnectionSnapshot,
+    EndpointStats,
+    LatencyStats,
+    SubscriptionStats,
+)
 from .streams.connection import ConnectionState, ConnectionStats, StateListener
 from .streams.subscription import Subscription
 from .tracking import OrderJournal, OrderTracker, TrackedOrder
@@ -145,8 +152,10 @@ __all__ = [
     "ChainType",
     "ClientConfig",
     "ClientOptions",
+    "ClientStats",
     "Coin",
     "CoinInfo",
+    "ConnectionSnapshot",
     "ConnectionState",
     "ConnectionStats",
     "CustodyAccountUpdate",
@@ -158,6 +167,7 @@ __all__ = [
     "DepthUpdate",
     "DuplicateOrderError",
     "Empty",
+    "EndpointStats",
     "Environment",
     "ExchangeInfo",
     "ExecutionReport",
@@ -176,6 +186,7 @@ __all__ = [
     "JournalError",
     "Kline",
     "KlineUpdate",
+    "LatencyStats",
     "Level",
     "LimitTradingFilter",
     "Limiter",
@@ -221,6 +232,7 @@ __all__ = [
     "StreamGap",
     "StreamOverflowError",
     "Subscription",
+    "SubscriptionStats",
     "SuccessResponse",
     "SymbolInfo",
     "SymbolRules",

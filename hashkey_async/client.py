@@ -11,6 +11,7 @@ import aiohttp
 from .auth import credentials_from, mask
 from .clock import ServerClock
 from .config import ClientConfig, ClientOptions, config_with
+from .decoding import decode_stats
 from .ratelimit import Limiter
 from .rest.account import AccountResource
 from .rest.market import MarketResource
@@ -20,6 +21,7 @@ from .rest.subaccount import SubAccountResource
 from .rest.transport import Transport
 from .rest.user_stream import UserStreamResource
 from .rest.wallet import WalletResource
+from .stats import ClientStats, ConnectionSnapshot, SubscriptionStats
 from .streams.manager import StreamManager
 from .tracking import OrderJournal, OrderTracker
 
@@ -87,6 +89,50 @@ class HashKeyClient:
             journal=OrderJournal(journal) if journal is not None else None,
         )
         self._closed = False
+
+    def stats(self) -> ClientStats:
+        """A snapshot of what this client counted: requests, latency, limits, streams, decoding.
+
+        Cheap enough to call on every scrape (``hashkey_async.metrics.PrometheusCollector``);
+        the counters it reads are kept anyway, so not calling it costs nothing.
+        """
+        recorder = self._transport.stats
+        decoding = decode_stats().snapshot()
+        return ClientStats(
+            endpoints=recorder.endpoints(),
+            latency=recorder.overall_latency(),
+            rate_limited=recorder.rate_limited,
+            banned=recorder.banned,
+            retries=recorder.retries,
+            in_doubt_orders=len(self.spot.in_doubt),
+            limiter_wait_seconds=recorder.limiter_wait,
+            limiter_waits=recorder.limiter_waits,
+            connections={
+                name: ConnectionSnapshot(
+                    state=self.stream.state(name).value,
+                    connects=counters.connects,
+                    reconnects=counters.reconnects,
+                    drops=counters.drops,
+                    messages=counters.messages,
+                    decode_errors=counters.decode_errors,
+                )
+                for name, counters in self.stream.stats.items()
+            },
+            subscriptions=tuple(
+                SubscriptionStats(
+                    topic=q.topic,
+                    policy=q.policy.value,
+                    received=q.delivered + len(q) + q.conflated + q.dropped,
+                    delivered=q.delivered,
+                    queued=len(q),
+                    conflated=q.conflated,
+                    dropped=q.dropped,
+                )
+                for q in self.stream.subscribers()
+            ),
+            decode_fallbacks=decoding["fallbacks"],
+            decode_refusals=decoding["refusals"],
+        )
 
     def __repr__(self) -> str:
         key = mask(self._credentials.api_key) if self._credentials else None

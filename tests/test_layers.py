@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     "signing": 0,
     "clock": 0,
     "backoff": 0,
+    "stats": 0,
     "enums": 1,
     "params": 1,
     "auth": 1,
@@ -37,6 +38,7 @@ LAYERS: dict[str, int] = {
     "client": 7,
     "": 8,  # the package itself: the public namespace
     "relay": 8,
+    "metrics": 8,
     "testing": 9,
     "cli": 10,
     "__main__": 10,

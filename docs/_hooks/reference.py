@@ -32,7 +32,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Stream messages and models", ("hashkey_async.models",)),
     ("Enums", ("hashkey_async.enums",)),
     ("Errors", ("hashkey_async.errors",)),
-    ("Metrics", ("hashkey_async.metrics",)),
+    ("Metrics", ("hashkey_async.stats", "hashkey_async.metrics")),
 )
 
 #: The attributes of a client that are resources (in the order the reference shows them).

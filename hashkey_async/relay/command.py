@@ -2,6 +2,7 @@
 
 The relay keeps its streams over one client's connections; when Redis fails it logs, waits
 ``--retry`` seconds and starts over (each restart leaves an outage marker in every stream).
+``--metrics-port`` serves that client's ``client.stats()`` as Prometheus ``/metrics``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from ..client import HashKeyClient
 from ..errors import InvalidParameterError
+from ..metrics import PrometheusCollector, serve_metrics
 from .publisher import run_relay
 from .topics import DEFAULT_MAXLEN, DEFAULT_PREFIX, parse_topic
 
@@ -37,7 +39,16 @@ async def relay_forever(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"environment": args.environment}
     if args.stream_url:
         options["stream_url"] = args.stream_url
-    async with HashKeyClient(**options) as client, Redis.from_url(args.redis) as redis:
+    async with (
+        HashKeyClient(**options) as client,
+        Redis.from_url(args.redis) as redis,
+        contextlib.AsyncExitStack() as stack,
+    ):
+        if args.metrics_port is not None:
+            url = await stack.enter_async_context(
+                serve_metrics([PrometheusCollector(client)], port=args.metrics_port)
+            )
+            print(f"metrics at {url}", flush=True)
         print(
             f"relaying {', '.join(args.topics)} into {args.prefix}:* (Ctrl-C to stop)", flush=True
         )
@@ -98,6 +109,12 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--maxlen", type=int, default=DEFAULT_MAXLEN, help="entries kept per topic")
     parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="key prefix of the streams")
     parser.add_argument("--retry", type=float, default=1.0, help="seconds before restarting")
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve Prometheus /metrics of the relay's client on this port (0 = any free)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, TypeVar
 
@@ -50,6 +51,7 @@ from ..errors import (
 from ..params import encode_query
 from ..ratelimit import THROTTLE_CODES, Bucket, Limiter, RateLimiter
 from ..signing import API_KEY_HEADER
+from ..stats import RequestRecorder
 from .endpoints import SERVER_TIME, Endpoint, Security
 from .mock_transport import MockTransport
 
@@ -63,6 +65,8 @@ _JSON_HEADERS: Final = {"Content-Type": "application/json"}
 
 #: A 200 body starting like this may be an error in disguise: check its code.
 _CODE_PREFIX: Final = b'{"code"'
+#: A limiter acquire longer than this (seconds) counts as a wait; a free slot takes microseconds.
+_WAITED: Final = 1e-3
 
 
 class ErrorBody(msgspec.Struct):
@@ -131,6 +135,8 @@ class Transport:
         self._sleep = sleep
         self._rand = rand
         self._sync_lock = asyncio.Lock()
+        #: Attempts by endpoint and outcome, latencies, 429/418s, retries, limiter waits.
+        self.stats = RequestRecorder()
 
     def _get_session(self) -> aiohttp.ClientSession:
         session = self._session
@@ -229,6 +235,7 @@ class Transport:
                     if not signed or resynced:
                         raise
                     resynced = True
+                    self.stats.retries += 1
                     log.info("%s: -1021 timestamp outside recvWindow; resyncing", endpoint.name)
                     await self.sync_time(force=True)
                 except _Retryable as retry:
@@ -239,6 +246,7 @@ class Transport:
                         attempt, config.retry_base_delay, config.retry_max_delay, self._rand
                     )
                     attempt += 1
+                    self.stats.retries += 1
                     log.info(
                         "%s: %s; retry %d in %.3fs", endpoint.name, retry.error, attempt, delay
                     )
@@ -251,50 +259,63 @@ class Transport:
     async def _once(
         self, endpoint: Endpoint[T], params: Mapping[str, object] | None, json_body: object
     ) -> T:
-        """One limited, signed, sent and decoded attempt."""
+        """One limited, signed, sent and decoded attempt, counted in ``stats``."""
+        queued = time.perf_counter()
         await self.limiter.acquire(endpoint.bucket, endpoint.weight)
-        query, body, headers = self.build(endpoint, params, json_body=json_body)
-        url = (
-            f"{self.config.rest_url}{endpoint.path}?{query}"
-            if query
-            else self.config.rest_url + endpoint.path
-        )
+        sent = time.perf_counter()
+        if sent - queued > _WAITED:
+            self.stats.waited(sent - queued)
+        outcome = "ok"
         try:
-            if self._mock is not None:
-                status, raw, retry_after = await self._mocked(
-                    self._mock, endpoint, url, headers, body
-                )
-            else:
-                async with self._get_session().request(
-                    endpoint.method,
-                    URL(url, encoded=True),
-                    data=body or None,
-                    headers=headers or None,
-                    timeout=self._timeout,
-                ) as response:
-                    status = response.status
-                    raw = await response.read()
-                    retry_after = _retry_after(response.headers) if status != 200 else None
-        except aiohttp.ClientConnectorError as exc:
-            error: HashKeyError = TransportError(f"{endpoint.name}: cannot connect: {exc.os_error}")
-            if endpoint.idempotent:
-                raise _Retryable(error) from exc
-            raise error from exc
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            if endpoint.idempotent:
-                raise _Retryable(
-                    TransportError(f"{endpoint.name}: {type(exc).__name__}: {exc}")
-                ) from exc
-            raise ExecutionStatusUnknown(
-                f"{endpoint.name}: no answer ({type(exc).__name__}); the call may have taken effect",
-                client_order_id=_client_order_id(params),
-            ) from exc
-        if status == 200 and raw[:7] != _CODE_PREFIX:
+            query, body, headers = self.build(endpoint, params, json_body=json_body)
+            url = (
+                f"{self.config.rest_url}{endpoint.path}?{query}"
+                if query
+                else self.config.rest_url + endpoint.path
+            )
             try:
-                return endpoint.decoder.decode(raw)
-            except (msgspec.DecodeError, msgspec.ValidationError):
-                return _decode_again(endpoint, params, raw)
-        return self._failure(endpoint, params, status, raw, retry_after)
+                if self._mock is not None:
+                    status, raw, retry_after = await self._mocked(
+                        self._mock, endpoint, url, headers, body
+                    )
+                else:
+                    async with self._get_session().request(
+                        endpoint.method,
+                        URL(url, encoded=True),
+                        data=body or None,
+                        headers=headers or None,
+                        timeout=self._timeout,
+                    ) as response:
+                        status = response.status
+                        raw = await response.read()
+                        retry_after = _retry_after(response.headers) if status != 200 else None
+            except aiohttp.ClientConnectorError as exc:
+                error: HashKeyError = TransportError(
+                    f"{endpoint.name}: cannot connect: {exc.os_error}"
+                )
+                if endpoint.idempotent:
+                    raise _Retryable(error) from exc
+                raise error from exc
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                if endpoint.idempotent:
+                    raise _Retryable(
+                        TransportError(f"{endpoint.name}: {type(exc).__name__}: {exc}")
+                    ) from exc
+                raise ExecutionStatusUnknown(
+                    f"{endpoint.name}: no answer ({type(exc).__name__}); the call may have taken effect",
+                    client_order_id=_client_order_id(params),
+                ) from exc
+            if status == 200 and raw[:7] != _CODE_PREFIX:
+                try:
+                    return endpoint.decoder.decode(raw)
+                except (msgspec.DecodeError, msgspec.ValidationError):
+                    return _decode_again(endpoint, params, raw)
+            return self._failure(endpoint, params, status, raw, retry_after)
+        except BaseException as exc:
+            outcome = _outcome(exc)
+            raise
+        finally:
+            self.stats.request(endpoint.name, outcome, time.perf_counter() - sent)
 
     async def _mocked(
         self,
@@ -335,6 +356,10 @@ class Transport:
         log.debug(
             "%s %s -> HTTP %d %s", endpoint.method, endpoint.path, status, type(error).__name__
         )
+        if status == 429:
+            self.stats.rate_limited += 1
+        elif status == 418:
+            self.stats.banned += 1
         if isinstance(error, IPBannedError):
             self.limiter.ban(retry_after if retry_after is not None else self.config.ip_ban_seconds)
         elif isinstance(error, RateLimitError):
@@ -350,6 +375,15 @@ class Transport:
                 raise _Retryable(ServerError(status, code, message))
             error.client_order_id = _client_order_id(params)
         raise error
+
+
+def _outcome(exc: BaseException) -> str:
+    """How an attempt ended, for the counters: the error's class name (a retry's underlying one)."""
+    if isinstance(exc, _Retryable):
+        exc = exc.error
+    if isinstance(exc, asyncio.CancelledError):
+        return "cancelled"
+    return type(exc).__name__
 
 
 def _decode_again(endpoint: Endpoint[T], params: Mapping[str, object] | None, raw: bytes) -> T:

@@ -182,6 +182,18 @@ class StreamManager:
 
     # --- observability ------------------------------------------------------------------
 
+    def subscribers(self) -> list[SubscriberQueue[Any]]:
+        """Every live subscriber's queue, public then private (``client.stats()`` reads them)."""
+        queues = [
+            q
+            for shards in self._public.values()
+            for shard in shards.shards
+            for q in shard.channel.registry.queues()
+        ]
+        if self._private is not None:
+            queues.extend(self._private[0].queues)
+        return queues
+
     def add_listener(self, listener: StateListener) -> None:
         """Call ``listener(endpoint, old, new)`` on every connection state change."""
         self._listeners.append(listener)
