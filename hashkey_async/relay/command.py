@@ -10,10 +10,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import logging
+import os
 import signal
+import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 from ..client import HashKeyClient
 from ..errors import InvalidParameterError
@@ -25,51 +28,94 @@ __all__ = ["main", "register", "relay_forever", "run_command"]
 
 log = logging.getLogger("hashkey_async.relay")
 
+#: Seconds a SIGINT/SIGTERM leaves the relay and its clients to close before the process
+#: logs what is still pending and exits with status 1 regardless.
+SHUTDOWN_GRACE: Final = 5.0
+
 
 async def relay_forever(args: argparse.Namespace) -> int:
-    """Relay ``args.topics`` until SIGINT/SIGTERM; restart after Redis errors."""
+    """Relay ``args.topics`` until SIGINT/SIGTERM; restart after Redis errors.
+
+    The signal cancels this task itself, so whatever it waits on (a Redis round trip, a
+    subscription, the retry pause) ends at once; a Redis client that swallows the
+    cancellation is caught by the ``signalled`` check, and ``SHUTDOWN_GRACE`` bounds the rest.
+    """
     from redis.asyncio import Redis
     from redis.exceptions import RedisError
 
-    stop = asyncio.Event()
+    main = asyncio.current_task()
+    assert main is not None
     loop = asyncio.get_running_loop()
+    signalled = asyncio.Event()
+    deadline: list[asyncio.TimerHandle] = []
+
+    def on_signal() -> None:
+        if not signalled.is_set():
+            signalled.set()
+            deadline.append(loop.call_later(SHUTDOWN_GRACE, _abandon, loop))
+        main.cancel()
+
+    handled = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal)
+            handled.append(sig)
     options: dict[str, Any] = {"environment": args.environment}
     if args.stream_url:
         options["stream_url"] = args.stream_url
-    async with (
-        HashKeyClient(**options) as client,
-        Redis.from_url(args.redis) as redis,
-        contextlib.AsyncExitStack() as stack,
-    ):
-        if args.metrics_port is not None:
-            url = await stack.enter_async_context(
-                serve_metrics([PrometheusCollector(client)], port=args.metrics_port)
+    try:
+        async with (
+            HashKeyClient(**options) as client,
+            Redis.from_url(args.redis) as redis,
+            contextlib.AsyncExitStack() as stack,
+        ):
+            if args.metrics_port is not None:
+                url = await stack.enter_async_context(
+                    serve_metrics([PrometheusCollector(client)], port=args.metrics_port)
+                )
+                print(f"metrics at {url}", flush=True)
+            print(
+                f"relaying {', '.join(args.topics)} into {args.prefix}:* (Ctrl-C to stop)",
+                flush=True,
             )
-            print(f"metrics at {url}", flush=True)
-        print(
-            f"relaying {', '.join(args.topics)} into {args.prefix}:* (Ctrl-C to stop)", flush=True
-        )
-        while not stop.is_set():
-            relay = asyncio.create_task(
-                run_relay(redis, args.topics, client, maxlen=args.maxlen, prefix=args.prefix)
-            )
-            stopped = asyncio.create_task(stop.wait())
-            await asyncio.wait({relay, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            stopped.cancel()
-            relay.cancel()
             try:
-                await relay
+                while not signalled.is_set():
+                    try:
+                        await run_relay(
+                            redis, args.topics, client, maxlen=args.maxlen, prefix=args.prefix
+                        )
+                    except (RedisError, OSError) as exc:
+                        if signalled.is_set():
+                            break
+                        log.warning(
+                            "relay: Redis failed (%s); restarting in %.1fs", exc, args.retry
+                        )
+                        await asyncio.sleep(args.retry)
             except asyncio.CancelledError:
-                pass
-            except (RedisError, OSError) as exc:
-                log.warning("relay: Redis failed (%s); restarting in %.1fs", exc, args.retry)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), args.retry)
-    print("stopped.")
+                if not signalled.is_set():
+                    raise
+                main.uncancel()  # the signal's cancel is handled: close the clients normally
+    except asyncio.CancelledError:
+        if not signalled.is_set():
+            raise
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+        for handle in deadline:
+            handle.cancel()
+    print("stopped.", flush=True)
     return 0
+
+
+def _abandon(loop: asyncio.AbstractEventLoop) -> None:
+    """The shutdown outlived ``SHUTDOWN_GRACE``: log what is still pending, then exit anyway."""
+    for task in asyncio.all_tasks(loop):
+        stack = io.StringIO()
+        task.print_stack(file=stack)
+        log.error("relay: shutdown stuck on %s", stack.getvalue())
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(1)
 
 
 def run_command(args: argparse.Namespace) -> int:
