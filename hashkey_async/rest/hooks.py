@@ -14,7 +14,7 @@ from ..errors import APIError, DuplicateOrderError, HashKeyError, ServerError
 from ..models.trading import Order
 from ..orders import OrderRequest
 
-__all__ = ["OrderHooks", "is_refusal"]
+__all__ = ["OrderHooks", "is_refusal", "report_failure"]
 
 
 class OrderHooks(Protocol):
@@ -41,3 +41,18 @@ def is_refusal(error: BaseException) -> bool:
     if isinstance(error, DuplicateOrderError | ServerError):
         return False
     return isinstance(error, APIError)
+
+
+def report_failure(
+    hooks: OrderHooks, client_order_ids: Sequence[str], error: BaseException
+) -> None:
+    """Tell ``hooks`` how a create call that raised ``error`` left these orders.
+
+    A refusal proves each was not placed; anything else leaves them without an outcome.
+    """
+    if is_refusal(error):
+        assert isinstance(error, HashKeyError)
+        for client_order_id in client_order_ids:
+            hooks.refused(client_order_id, error)
+    else:
+        hooks.unknown(client_order_ids)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from ..config import ReconcilePolicy
 from ..enums import OrderType, Side, StpMode, TimeInForce, parse_optional
-from ..errors import BatchStatusUnknown, HashKeyError, InvalidParameterError
+from ..errors import BatchStatusUnknown, InvalidParameterError
 from ..models.trading import (
     BatchOrderResponse,
     CancelAllResponse,
@@ -33,7 +33,7 @@ from ..params import Number, symbol_param
 from ..rules import RulesBook, SymbolRules
 from . import endpoints as E
 from .base import Resource
-from .hooks import OrderHooks, is_refusal
+from .hooks import OrderHooks, is_refusal, report_failure
 from .reconcile import InDoubtOrders, place_batch, place_order
 from .transport import Transport
 
@@ -163,11 +163,7 @@ class SpotResource(Resource):
                 self._transport, order, self.reconcile, in_doubt=self.in_doubt
             )
         except BaseException as exc:
-            if is_refusal(exc):
-                assert isinstance(exc, HashKeyError)
-                hooks.refused(order.client_order_id, exc)
-            else:
-                hooks.unknown((order.client_order_id,))
+            report_failure(hooks, (order.client_order_id,), exc)
             raise
         hooks.answered(placed)
         return placed
@@ -202,12 +198,7 @@ class SpotResource(Resource):
             hooks.unknown(exc.unknown)
             raise
         except BaseException as exc:
-            for order in built:
-                if is_refusal(exc):
-                    assert isinstance(exc, HashKeyError)
-                    hooks.refused(order.client_order_id, exc)
-                else:
-                    hooks.unknown((order.client_order_id,))
+            report_failure(hooks, [order.client_order_id for order in built], exc)
             raise
         for order, item in zip(built, answer.result, strict=False):
             if item.order is not None and item.ok:
